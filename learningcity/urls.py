@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from learningcity.web import views as web_views
+
+# Thai pages have no prefix (/programmes/), English ones live under /en/ (/en/programmes/):
+# a shared link keeps its language, and the language switch is a plain link.
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
+    path("", web_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    prefix_default_language=False,
+)
+
+handler400 = "learningcity.web.views.bad_request"
+handler403 = "learningcity.web.views.permission_denied"
+handler404 = "learningcity.web.views.page_not_found"
+handler500 = "learningcity.web.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
