@@ -9,9 +9,9 @@ from learningcity.web import views as web_views
 # a shared link keeps its language, and the language switch is a plain link.
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
     path("", web_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     prefix_default_language=False,

@@ -34,11 +34,11 @@ class City(BilingualName):
     province_code = models.CharField(
         _("province code"), max_length=2, help_text=_("DOPA code of the province, for example 50 for Chiang Mai.")
     )
-    gnlc_member_since = models.PositiveSmallIntegerField(
-        _("GNLC member since (year C.E.)"), null=True, blank=True
-    )
+    gnlc_member_since = models.PositiveSmallIntegerField(_("GNLC member since (year C.E.)"), null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(
-        _("population data year (C.E.)"), null=True, blank=True,
+        _("population data year (C.E.)"),
+        null=True,
+        blank=True,
         help_text=_("The year of the population figures used as denominators."),
     )
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=9, decimal_places=2, null=True, blank=True)

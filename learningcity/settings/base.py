@@ -100,6 +100,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "timeout": env.int("DB_POOL_TIMEOUT", default=10),
 }
 DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
+# Catalogue search tolerates misspellings through pg_trgm's index-assisted `%>` operator,
+# whose threshold is this per-connection setting (default 0.6 misses "fotografy").
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c pg_trgm.word_similarity_threshold=0.35")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ---------------------------------------------------------------------
@@ -130,9 +133,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one beat schedule: names say what each job does.
 CELERY_BEAT_SCHEDULE = {
-    "accounts-purge-expired-sessions-nightly": {
-        "task": "learningcity.accounts.tasks.sessions_purge_expired",
+    "web-clear-expired-sessions-nightly": {
+        "task": "learningcity.web.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "programmes-refresh-next-course-hourly": {
+        "task": "programmes.tasks.programmes_refresh_schedule_all",
+        "schedule": crontab(minute=5),
     },
 }
 
@@ -153,6 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "learningcity.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -9,3 +9,10 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 
 from .base import *  # noqa: F403
+
+# A developer reads the console: plain lines, not the JSON that production ships.
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "formatters": {"console": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "console", "stream": "ext://sys.stdout"}},
+}

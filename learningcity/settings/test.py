@@ -21,6 +21,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic in tests: WhiteNoise serves static/ through the finders (as with DEBUG)
+# instead of warning "No directory at: staticfiles/".
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # Tests dispatch to the real broker only where a test starts a real worker; elsewhere
 # they run tasks in-process so that a test sees their effect at once.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -1,46 +1,87 @@
-"""Dates in the active language's calendar.
+"""Dates in the active language's calendar (a template builtin: no {% load %} needed).
 
-Thai: Buddhist Era year and Thai month names (pythainlp.util.thai_strftime).
-English: Gregorian year. Always shown in the current time zone (Asia/Bangkok)."""
+Thai: Buddhist Era year and Thai month names (pythainlp.util.thai_strftime; Babel has no
+Buddhist calendar). English: Gregorian year. Aware datetimes are shown in the current
+time zone (Asia/Bangkok); dates and naive datetimes are shown as they are.
+
+    {{ course.starts_on|localdate }}                  23 พฤศจิกายน 2569 / 23 November 2026
+    {{ session.starts_at|localdate:"datetime" }}      24 พฤศจิกายน 2569 03:00 น. / 24 November 2026, 03:00
+    {{ city.gnlc_member_since|localyear }}            2562 / 2019
+"""
 
 import datetime as dt
 
 from django import template
-from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils import dateformat, timezone, translation
 from pythainlp.util import thai_strftime
 
 register = template.Library()
 
-# name -> (Thai strftime pattern, Django date format for English)
+# style -> (Thai strftime pattern, Django date format for English)
 FORMATS = {
     "date": ("%-d %B %Y", "j F Y"),
     "short": ("%-d %b %y", "j M Y"),
     "datetime": ("%-d %B %Y %H:%M น.", "j F Y, H:i"),
-    "weekday": ("%A %-d %B %Y", "l j F Y"),
+    "weekday": ("%Aที่ %-d %B %Y", "l j F Y"),
     "time": ("%H:%M น.", "H:i"),
     "month": ("%B %Y", "F Y"),
 }
+# Styles that show a time of day; a plain date has none.
+TIME_STYLES = {"datetime", "time"}
+BUDDHIST_ERA_OFFSET = 543
+
+
+def _is_thai(language: str | None) -> bool:
+    return (language or translation.get_language() or "th").lower().startswith("th")
 
 
 def format_local(value, style: str = "date", language: str | None = None) -> str:
+    """``value`` (a date or datetime) in ``style`` for ``language`` (default: the active one).
+
+    A plain date asked for a time style is shown as a date ("datetime") or not at all
+    ("time"): midnight would be a made-up time. Unknown styles fall back to "date"."""
     if value in (None, ""):
         return ""
+    if style not in FORMATS:
+        style = "date"
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
     elif isinstance(value, dt.date):
+        if style == "time":
+            return ""
+        if style == "datetime":
+            style = "date"
         value = dt.datetime(value.year, value.month, value.day)
     else:
         return str(value)
-    thai_pattern, english_pattern = FORMATS.get(style, FORMATS["date"])
-    lang = language or get_language() or "th"
-    if lang.startswith("th"):
+    thai_pattern, english_pattern = FORMATS[style]
+    if _is_thai(language):
         return thai_strftime(value, thai_pattern)
-    return formats.date_format(value, english_pattern, use_l10n=False)
+    # Month and weekday names come from Django's catalogue of the language asked for.
+    with translation.override(language or translation.get_language() or "en"):
+        return dateformat.format(value, english_pattern)
+
+
+def format_year(year, language: str | None = None) -> str:
+    """A C.E. year number as the language shows it: B.E. (+543) in Thai."""
+    if year in (None, ""):
+        return ""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        return str(year)
+    return str(year + BUDDHIST_ERA_OFFSET) if _is_thai(language) else str(year)
 
 
 @register.filter(name="localdate")
 def localdate_filter(value, style: str = "date") -> str:
-    """``{{ course.starts_on|localdate }}`` or ``{{ session.starts_at|localdate:"datetime" }}``."""
+    """``{{ course.starts_on|localdate }}`` or ``{{ session.starts_at|localdate:"datetime" }}``.
+    Styles: date, short, datetime, weekday, time, month."""
     return format_local(value, style)
+
+
+@register.filter(name="localyear")
+def localyear_filter(value) -> str:
+    """``{{ city.gnlc_member_since|localyear }}``: 2019 -> 2562 in Thai, 2019 in English."""
+    return format_year(value)

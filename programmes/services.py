@@ -1,0 +1,579 @@
+"""Writes to the catalogue: one keyword-only function per action.
+
+Every service runs in a transaction, validates with the model's own rules (`full_clean`, whose
+constraint messages are translated) and raises ProgrammeError with user-facing messages. The
+derived data the catalogue reads cheaply is kept here, never in signals or save():
+- the search document (programme_search_refresh), after any change to a programme's text,
+  its provider's name or a category's name;
+- the schedule summary `next_course`/`next_start` (programme_refresh_schedule), after any
+  change to a course or session, and nightly as time moves on (programmes_refresh_schedule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from learningcity.city.models import City, District
+from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
+
+
+class ProgrammeError(ValidationError):
+    """A catalogue rule was broken. Carries translated, user-facing messages (a dict by field
+    where the error belongs to one field), so a form can show it as its own error."""
+
+
+# --- Rich text --------------------------------------------------------------------------
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(value: str) -> str:
+    """Rich text reduced to a small, safe subset (nh3/ammonia): paragraphs, line breaks,
+    emphasis, lists and http(s)/mailto links with rel="noopener noreferrer nofollow".
+    Scripts, styles and on* attributes are dropped together with their content."""
+    if not value:
+        return ""
+    return nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of (sanitised) HTML, for the search document."""
+    if not value:
+        return ""
+    text = nh3.clean(value.replace("<", " <"), tags=set())
+    return html.unescape(text)
+
+
+# --- Search document --------------------------------------------------------------------
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def normalise_text(value: str) -> str:
+    """NFC, control/format characters (zero-width spaces, NUL, ...) to spaces, whitespace
+    collapsed. Used for stored documents and for queries alike, so both sides agree."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
+    return " ".join(value.split())
+
+
+def segment(value: str) -> list[str]:
+    """Lower-cased words of a text, Thai segmented by pythainlp (newmm dictionary engine).
+    Punctuation-only tokens are dropped: the tsvector parser would discard them anyway."""
+    from pythainlp.tokenize import word_tokenize  # ~0.7 s dictionary load on first use
+
+    value = normalise_text(value).lower()
+    if not value:
+        return []
+    return [tok for tok in word_tokenize(value, keep_whitespace=False) if _WORD_CHAR.search(tok)]
+
+
+def _tokens(*texts: str) -> str:
+    return " ".join(tok for text in texts if text for tok in segment(text))
+
+
+def _search_fields(programme: Programme) -> dict[str, str]:
+    provider = programme.provider
+    categories = list(programme.categories.all())
+    category_names = [name for c in categories for name in (c.name_th, c.name_en) if name]
+    provider_names = [name for name in (provider.name_th, provider.name_en) if name]
+    plain = [
+        programme.title_th,
+        programme.title_en,
+        programme.summary_th,
+        programme.summary_en,
+        *provider_names,
+        *category_names,
+    ]
+    return {
+        "search_title_tokens": _tokens(programme.title_th, programme.title_en),
+        "search_meta_tokens": _tokens(programme.summary_th, programme.summary_en, *provider_names, *category_names),
+        "search_body_tokens": _tokens(
+            html_to_text(programme.description_th),
+            html_to_text(programme.description_en),
+            programme.prerequisites_th,
+            programme.prerequisites_en,
+        ),
+        "search_text": "\n".join(normalise_text(text).lower() for text in plain if text),
+    }
+
+
+SEARCH_FIELDS = ["search_title_tokens", "search_meta_tokens", "search_body_tokens", "search_text"]
+
+
+def programme_search_refresh(*, programme_ids: Iterable[int] | None = None, batch_size: int = 500) -> int:
+    """Recompute the search document of the given programmes (all when None). Three queries
+    a batch (programmes+providers, categories, one bulk UPDATE); pythainlp segments about
+    5,000 short texts a second after its first load. Returns the number of rows written."""
+    queryset = Programme.objects.select_related("provider").prefetch_related("categories").order_by("pk")
+    if programme_ids is not None:
+        ids = sorted(set(programme_ids))
+        if not ids:
+            return 0
+        queryset = queryset.filter(pk__in=ids)
+    written = 0
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return written
+        for programme in batch:
+            for field, value in _search_fields(programme).items():
+                setattr(programme, field, value)
+        with transaction.atomic():
+            Programme.objects.bulk_update(batch, SEARCH_FIELDS)
+        written += len(batch)
+        last_pk = batch[-1].pk
+
+
+# --- Schedule summary -------------------------------------------------------------------
+
+
+def programmes_refresh_schedule(*, programme_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
+    """Set `next_course` and `next_start` of the given programmes (all when None).
+
+    The next course is the scheduled, not yet ended course that meets soonest: its earliest
+    session still to come (cancelled sessions ignored), or, for a course without sessions, its
+    start date (today when it has already begun). `next_start` is that moment. Programmes
+    without one get NULLs. Two queries to read, one bulk UPDATE for the rows that changed.
+    Safe to run any number of times (the nightly job runs it for all)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    tz = timezone.get_current_timezone()
+    courses = Course.objects.filter(status=Course.Status.SCHEDULED, ends_on__gte=today)
+    programmes = Programme.objects.all()
+    if programme_ids is not None:
+        ids = set(programme_ids)
+        if not ids:
+            return 0
+        courses = courses.filter(programme_id__in=ids)
+        programmes = programmes.filter(pk__in=ids)
+    rows = courses.annotate(
+        next_session=Min("sessions__starts_at", filter=Q(sessions__is_cancelled=False, sessions__starts_at__gte=now)),
+        any_session=Min("sessions__starts_at"),
+    ).values_list("pk", "programme_id", "starts_on", "next_session", "any_session")
+
+    best: dict[int, tuple[dt.datetime, int]] = {}
+    for course_id, programme_id, starts_on, next_session, any_session in rows:
+        if next_session is not None:
+            moment = next_session
+        elif any_session is None:  # no sessions planned yet: the start date stands in
+            moment = dt.datetime.combine(max(starts_on, today), dt.time.min, tzinfo=tz)
+        else:  # every session is over or cancelled
+            continue
+        key = (moment, course_id)
+        if programme_id not in best or key < best[programme_id]:
+            best[programme_id] = key
+
+    changed = []
+    for programme in programmes.only("pk", "next_course_id", "next_start"):
+        moment, course_id = best.get(programme.pk, (None, None))
+        if programme.next_course_id != course_id or programme.next_start != moment:
+            programme.next_course_id = course_id
+            programme.next_start = moment
+            changed.append(programme)
+    if changed:
+        with transaction.atomic():
+            Programme.objects.bulk_update(changed, ["next_course", "next_start"], batch_size=1000)
+    return len(changed)
+
+
+def programme_refresh_schedule(*, programme_id: int, now: dt.datetime | None = None) -> None:
+    """The schedule summary of one programme; course and session services call it."""
+    programmes_refresh_schedule(programme_ids=[programme_id], now=now)
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _full_clean(instance, *, exclude: Sequence[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise ProgrammeError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+def _unique_slug(model, base: str, *, fallback: str, scope: dict | None = None, max_length: int = 80) -> str:
+    base = slugify(base)[: max_length - 6].strip("-") or fallback
+    taken = set(model.objects.filter(slug__startswith=base, **(scope or {})).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _clean_text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+# --- Providers, memberships, venues, categories -----------------------------------------
+
+
+@transaction.atomic
+def provider_create(
+    *,
+    city: City,
+    name_th: str,
+    kind: str,
+    name_en: str = "",
+    slug: str = "",
+    description_th: str = "",
+    description_en: str = "",
+    contact_name: str = "",
+    website: str = "",
+    phone: str = "",
+    email: str = "",
+) -> Provider:
+    provider = Provider(
+        city=city,
+        name_th=_clean_text(name_th),
+        name_en=_clean_text(name_en),
+        kind=kind,
+        description_th=sanitize_html(description_th),
+        description_en=sanitize_html(description_en),
+        contact_name=_clean_text(contact_name),
+        website=_clean_text(website),
+        phone=_clean_text(phone),
+        email=_clean_text(email),
+    )
+    provider.slug = slug or _unique_slug(
+        Provider, name_en or name_th, fallback="provider", scope={"city": city}, max_length=80
+    )
+    _full_clean(provider)
+    provider.save()
+    return provider
+
+
+PROVIDER_UPDATABLE = {
+    "name_th",
+    "name_en",
+    "kind",
+    "description_th",
+    "description_en",
+    "contact_name",
+    "website",
+    "phone",
+    "email",
+    "is_active",
+}
+
+
+@transaction.atomic
+def provider_update(*, provider: Provider, **fields) -> Provider:
+    """Change a provider's profile. A new name re-indexes its programmes for search."""
+    unknown = set(fields) - PROVIDER_UPDATABLE
+    if unknown:
+        raise TypeError(f"provider_update() got unexpected fields: {sorted(unknown)}")
+    renamed = any(k in fields and fields[k] != getattr(provider, k) for k in ("name_th", "name_en"))
+    for key, value in fields.items():
+        if key.startswith("description_"):
+            value = sanitize_html(value)
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(provider, key, value)
+    _full_clean(provider)
+    provider.save()
+    if renamed:
+        programme_search_refresh(programme_ids=provider.programmes.values_list("pk", flat=True))
+    return provider
+
+
+@transaction.atomic
+def provider_membership_set(*, provider: Provider, user, role: str) -> ProviderMembership:
+    """Give `user` the role at `provider` (creating or changing the membership)."""
+    if role not in ProviderMembership.Role.values:
+        raise ProgrammeError({"role": [_("Choose editor or manager.")]})
+    membership, _created = ProviderMembership.objects.update_or_create(
+        user=user, provider=provider, defaults={"role": role}
+    )
+    return membership
+
+
+@transaction.atomic
+def venue_create(
+    *,
+    city: City,
+    name_th: str,
+    name_en: str = "",
+    provider: Provider | None = None,
+    district: District | None = None,
+    address_th: str = "",
+    address_en: str = "",
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+    accessibility: Iterable[str] = (),
+) -> Venue:
+    if provider is not None and provider.city_id != city.pk:
+        raise ProgrammeError({"provider": [_("The provider belongs to another city.")]})
+    if district is not None and district.city_id != city.pk:
+        raise ProgrammeError({"district": [_("The district belongs to another city.")]})
+    venue = Venue(
+        city=city,
+        provider=provider,
+        district=district,
+        name_th=_clean_text(name_th),
+        name_en=_clean_text(name_en),
+        address_th=_clean_text(address_th),
+        address_en=_clean_text(address_en),
+        latitude=None if latitude is None else Decimal(str(latitude)).quantize(Decimal("0.000001")),
+        longitude=None if longitude is None else Decimal(str(longitude)).quantize(Decimal("0.000001")),
+        accessibility=sorted(set(accessibility)),
+    )
+    _full_clean(venue)
+    venue.save()
+    return venue
+
+
+@transaction.atomic
+def category_create(
+    *,
+    name_th: str,
+    building_blocks: Iterable[int],
+    name_en: str = "",
+    slug: str = "",
+    sdg_targets: Iterable[str] = (),
+    position: int = 0,
+) -> Category:
+    category = Category(
+        name_th=_clean_text(name_th),
+        name_en=_clean_text(name_en),
+        building_blocks=sorted(set(building_blocks)),
+        sdg_targets=sorted(set(sdg_targets)),
+        position=position,
+    )
+    category.slug = slug or _unique_slug(Category, name_en or name_th, fallback="category")
+    _full_clean(category)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, **fields) -> Category:
+    """Change a category. A new name re-indexes its programmes for search."""
+    allowed = {"name_th", "name_en", "building_blocks", "sdg_targets", "position"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"category_update() got unexpected fields: {sorted(unknown)}")
+    renamed = any(k in fields and fields[k] != getattr(category, k) for k in ("name_th", "name_en"))
+    for key, value in fields.items():
+        setattr(category, key, value.strip() if isinstance(value, str) else value)
+    _full_clean(category)
+    category.save()
+    if renamed:
+        programme_search_refresh(programme_ids=category.programmes.values_list("pk", flat=True))
+    return category
+
+
+# --- Programmes -------------------------------------------------------------------------
+
+PROGRAMME_TEXT_FIELDS = {
+    "title_th",
+    "title_en",
+    "summary_th",
+    "summary_en",
+    "fee_note_th",
+    "fee_note_en",
+    "prerequisites_th",
+    "prerequisites_en",
+}
+PROGRAMME_RICH_FIELDS = {"description_th", "description_en"}
+PROGRAMME_UPDATABLE = (
+    PROGRAMME_TEXT_FIELDS | PROGRAMME_RICH_FIELDS | {"age_min", "age_max", "language", "format", "fee"}
+)
+
+
+def _apply_programme_fields(programme: Programme, fields: dict) -> None:
+    for key, value in fields.items():
+        if key in PROGRAMME_RICH_FIELDS:
+            value = sanitize_html(value or "")
+        elif key in PROGRAMME_TEXT_FIELDS:
+            value = _clean_text(value)
+        setattr(programme, key, value)
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    provider: Provider,
+    title_th: str,
+    categories: Iterable[Category] = (),
+    slug: str = "",
+    **fields,
+) -> Programme:
+    """A new programme, in draft. Other fields: see PROGRAMME_UPDATABLE."""
+    unknown = set(fields) - PROGRAMME_UPDATABLE
+    if unknown:
+        raise TypeError(f"programme_create() got unexpected fields: {sorted(unknown)}")
+    programme = Programme(provider=provider, status=Programme.Status.DRAFT)
+    _apply_programme_fields(programme, {"title_th": title_th, **fields})
+    programme.slug = slug or _unique_slug(Programme, programme.title_en or "", fallback="programme", max_length=100)
+    _full_clean(programme)
+    programme.save()
+    programme.categories.set(list(categories))
+    programme_search_refresh(programme_ids=[programme.pk])
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, categories: Iterable[Category] | None = None, **fields) -> Programme:
+    """Change a programme's content; the search document follows."""
+    unknown = set(fields) - PROGRAMME_UPDATABLE
+    if unknown:
+        raise TypeError(f"programme_update() got unexpected fields: {sorted(unknown)}")
+    _apply_programme_fields(programme, fields)
+    _full_clean(programme)
+    programme.save()
+    if categories is not None:
+        programme.categories.set(list(categories))
+    programme_search_refresh(programme_ids=[programme.pk])
+    programme.refresh_from_db(fields=SEARCH_FIELDS)
+    return programme
+
+
+@transaction.atomic
+def programme_publish(*, programme: Programme, now: dt.datetime | None = None) -> Programme:
+    """Draft or archived -> published; the first publication date is kept on re-publishing.
+    Publishing a published programme changes nothing."""
+    if programme.status == Programme.Status.PUBLISHED:
+        return programme
+    if not programme.title_th.strip():
+        raise ProgrammeError({"title_th": [_("A Thai title is required before publishing.")]})
+    programme.status = Programme.Status.PUBLISHED
+    programme.published_at = programme.published_at or now or timezone.now()
+    programme.save(update_fields=["status", "published_at", "updated_at"])
+    return programme
+
+
+@transaction.atomic
+def programme_archive(*, programme: Programme) -> Programme:
+    """Take a programme out of the catalogue; its courses and history stay."""
+    programme.status = Programme.Status.ARCHIVED
+    programme.save(update_fields=["status", "updated_at"])
+    return programme
+
+
+# --- Courses and sessions ---------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(
+    *,
+    programme: Programme,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    capacity: int,
+    venue: Venue | None = None,
+    enrolment_opens_at: dt.datetime | None = None,
+    enrolment_closes_at: dt.datetime | None = None,
+    cancellation_deadline: dt.datetime | None = None,
+    confirmation_mode: str = Course.ConfirmationMode.AUTOMATIC,
+    offer_hold_hours: int = 48,
+    completion_min_attendance_pct: int = 80,
+    online_url: str = "",
+    notes_th: str = "",
+    notes_en: str = "",
+    now: dt.datetime | None = None,
+) -> Course:
+    if venue is not None and venue.city_id != programme.provider.city_id:
+        raise ProgrammeError({"venue": [_("The venue belongs to another city.")]})
+    if venue is None and not online_url and programme.format != Programme.Format.ONLINE:
+        raise ProgrammeError({"venue": [_("Choose a venue, or give an online link for an online course.")]})
+    course = Course(
+        programme=programme,
+        venue=venue,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        enrolment_opens_at=enrolment_opens_at,
+        enrolment_closes_at=enrolment_closes_at,
+        cancellation_deadline=cancellation_deadline,
+        confirmation_mode=confirmation_mode,
+        offer_hold_hours=offer_hold_hours,
+        completion_min_attendance_pct=completion_min_attendance_pct,
+        online_url=_clean_text(online_url),
+        notes_th=_clean_text(notes_th),
+        notes_en=_clean_text(notes_en),
+    )
+    _full_clean(course, exclude=["programme"])
+    course.save()
+    programme_refresh_schedule(programme_id=programme.pk, now=now)
+    return course
+
+
+@transaction.atomic
+def course_cancel(*, course: Course, now: dt.datetime | None = None) -> Course:
+    """Mark a course cancelled (participants' enrolments are handled by the participants
+    app, which calls this) and move the programme's schedule summary on."""
+    course.status = Course.Status.CANCELLED
+    course.save(update_fields=["status", "updated_at"])
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return course
+
+
+@transaction.atomic
+def course_complete(*, course: Course, now: dt.datetime | None = None) -> Course:
+    course.status = Course.Status.COMPLETED
+    course.save(update_fields=["status", "updated_at"])
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return course
+
+
+@transaction.atomic
+def session_create(
+    *,
+    course: Course,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    venue: Venue | None = None,
+    online_url: str = "",
+    now: dt.datetime | None = None,
+) -> Session:
+    """A meeting of a course, at the course's venue (or online link) unless told otherwise.
+    Sessions must fall within the course's dates (local time)."""
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ValueError("session_create() needs aware datetimes")
+    session = Session(
+        course=course,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        venue=venue if venue is not None else course.venue,
+        online_url=_clean_text(online_url) or (course.online_url if venue is None else ""),
+    )
+    day = timezone.localdate(starts_at)
+    if not course.starts_on <= day <= course.ends_on:
+        raise ProgrammeError({"starts_at": [_("The session must take place within the course's dates.")]})
+    _full_clean(session)
+    session.save()
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, now: dt.datetime | None = None) -> Session:
+    session.is_cancelled = True
+    session.save(update_fields=["is_cancelled"])
+    programme_refresh_schedule(programme_id=session.course.programme_id, now=now)
+    return session

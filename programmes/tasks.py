@@ -1,0 +1,13 @@
+"""Celery tasks of the catalogue: take ids, call a service, nothing else."""
+
+from celery import shared_task
+
+from programmes.services import programmes_refresh_schedule
+
+
+@shared_task(acks_late=True)
+def programmes_refresh_schedule_all() -> int:
+    """Move every programme's `next_course`/`next_start` on as sessions pass (hourly beat
+    job). Idempotent: it writes only rows whose summary changed, so running it twice, or
+    redelivered after a crash, is harmless."""
+    return programmes_refresh_schedule()

@@ -1,0 +1,144 @@
+"""factory_boy factories shared by every test package. Add yours at the end of the file.
+
+Factories build rows directly (fast, any state); tests of a service call the service.
+Programme factories leave the search document empty: call
+programmes.services.programme_search_refresh(...) when a test searches."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from learningcity.accounts.models import User
+from learningcity.city.models import City, District
+from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
+
+USER_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user whose password is USER_PASSWORD."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.django.Password(USER_PASSWORD)
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"city-{n}")
+    name_th = factory.Sequence(lambda n: f"เมืองทดสอบ {n}")
+    name_en = factory.Sequence(lambda n: f"Test City {n}")
+    province_code = "50"
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    city = factory.SubFactory(CityFactory)
+    code = factory.Sequence(lambda n: f"5001{n % 100:02d}")
+    name_th = factory.Sequence(lambda n: f"ตำบลทดสอบ {n}")
+    name_en = factory.Sequence(lambda n: f"Test Subdistrict {n}")
+    level = District.Level.SUBDISTRICT
+    parent_code = "5001"
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    city = factory.SubFactory(CityFactory)
+    slug = factory.Sequence(lambda n: f"provider-{n}")
+    name_th = factory.Sequence(lambda n: f"ศูนย์การเรียนรู้ {n}")
+    name_en = factory.Sequence(lambda n: f"Learning Centre {n}")
+    kind = Provider.Kind.COMMUNITY_CENTRE
+
+
+class ProviderMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderMembership
+
+    user = factory.SubFactory(UserFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    role = ProviderMembership.Role.EDITOR
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    city = factory.SubFactory(CityFactory)
+    provider = None
+    district = None
+    name_th = factory.Sequence(lambda n: f"ห้องเรียน {n}")
+    name_en = factory.Sequence(lambda n: f"Room {n}")
+    latitude = Decimal("18.790000")
+    longitude = Decimal("98.985000")
+    accessibility = factory.LazyFunction(lambda: ["step_free"])
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name_th = factory.Sequence(lambda n: f"หมวดหมู่ {n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+    building_blocks = factory.LazyFunction(lambda: [2])
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        skip_postgeneration_save = True
+
+    provider = factory.SubFactory(ProviderFactory)
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    title_th = factory.Sequence(lambda n: f"หลักสูตรทดสอบ {n}")
+    title_en = factory.Sequence(lambda n: f"Test programme {n}")
+    summary_th = "สรุปสั้น ๆ"
+    summary_en = "A short summary"
+    age_min = 0
+    status = Programme.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        draft = factory.Trait(status=Programme.Status.DRAFT, published_at=None)
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    venue = factory.SubFactory(VenueFactory, city=factory.SelfAttribute("..programme.provider.city"))
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=28))
+    capacity = 20
+    seats_taken = 0
+    status = Course.Status.SCHEDULED
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    course = factory.SubFactory(CourseFactory)
+    starts_at = factory.LazyAttribute(
+        lambda o: dt.datetime.combine(o.course.starts_on, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
+    venue = factory.LazyAttribute(lambda o: o.course.venue)
