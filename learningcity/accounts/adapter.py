@@ -1,14 +1,28 @@
 """How django-allauth talks to the rest of the portal (settings.ACCOUNT_ADAPTER)."""
 
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 from django.utils import translation
 
 from learningcity.accounts.tasks import email_send
+
+logger = logging.getLogger(__name__)
+
+
+def _dispatch_email(kwargs: dict[str, Any]) -> None:
+    """Queue the e-mail; if the broker cannot be reached, send it from this process so that
+    a verification or password-reset link is never lost to a Redis outage."""
+    try:
+        email_send.delay(**kwargs)
+    except Exception:  # kombu.OperationalError, redis errors: the broker is down
+        logger.warning("email_send: broker unreachable, sending in-process", exc_info=True)
+        email_send.run(**kwargs)
 
 
 def language_supported(code: str | None) -> str:
@@ -36,13 +50,14 @@ class AccountAdapter(DefaultAccountAdapter):
             html_body, body = message.body, ""
         else:
             body = message.body
-        email_send.delay_on_commit(
-            subject=str(message.subject),
-            body=str(body),
-            html_body=str(html_body) if html_body else None,
-            from_email=str(message.from_email),
-            to=[str(address) for address in message.to],
-        )
+        kwargs = {
+            "subject": str(message.subject),
+            "body": str(body),
+            "html_body": str(html_body) if html_body else None,
+            "from_email": str(message.from_email),
+            "to": [str(address) for address in message.to],
+        }
+        transaction.on_commit(lambda: _dispatch_email(kwargs))
 
     def save_user(self, request, user, form, commit=True):
         """Remember the language the person signed up in; later e-mail sent outside a request

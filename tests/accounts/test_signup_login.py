@@ -123,3 +123,23 @@ def test_signing_up_twice_with_one_address_creates_one_user(client, resident, dj
     assert User.objects.filter(email__iexact="resident@example.org").count() == 1
     assert len(mail.outbox) == 1  # ...but tells the owner by e-mail
     assert mail.outbox[0].subject == "You already have an account"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signup_still_sends_the_verification_email_when_the_broker_is_down(client):
+    """Redis down at sign-up: the account is created and the link still goes out (sent
+    in-process), instead of a 500 after the user row was committed."""
+    from learningcity.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_publish_retry")}
+    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry=False)
+    app.pool.force_close_all()
+    try:
+        response = _signup(client, "/en")
+    finally:
+        app.conf.update(saved)
+        app.pool.force_close_all()
+    assert response.status_code == 302
+    assert User.objects.filter(email="nok.learner@example.org").exists()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Confirm your e-mail address"
