@@ -14,6 +14,9 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", web_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("staff/", include("programmes.staff.urls", namespace="staff")),
+    path("", include("programmes.urls", namespace="programmes")),
+    path("", include("participants.urls", namespace="participants")),
     prefix_default_language=False,
 )
 

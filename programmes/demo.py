@@ -1,4 +1,3 @@
-
 """The demo catalogue of Chiang Mai: providers, venues, categories, programmes, courses and
 sessions, in Thai with English translations. ILLUSTRATIVE DATA: the organisations are
 modelled on the kinds that exist in the city, not a record of what they offer.

@@ -8,14 +8,29 @@ next course's counters (capacity - seats_taken), so no card runs a query of its 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, Power
 from django.utils import timezone
 
-from learningcity.city.models import City
-from programmes.models import Category, Course, Programme, ProviderMembership, Session
+from learningcity.city.models import City, District
+from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
 from programmes.search import programme_search
 
 # Age bands of DOMAIN.md: (youngest, oldest or None for no upper limit).
@@ -185,3 +200,158 @@ def provider_ids_for_user(user, *, roles: Iterable[str] | None = None) -> list[i
     if roles is not None:
         memberships = memberships.filter(role__in=list(roles))
     return list(memberships.values_list("provider_id", flat=True))
+
+
+# --- Catalogue pages (the public side) -----------------------------------------------------
+
+SORT_RELEVANCE = "relevance"
+SORT_SOONEST = "soonest"
+SORT_NEWEST = "newest"
+SORT_NEAREST = "nearest"
+SORTS = (SORT_RELEVANCE, SORT_SOONEST, SORT_NEWEST, SORT_NEAREST)
+
+
+def programme_catalogue(
+    *,
+    city: City | None,
+    instruction_language: str | None = None,
+    sort: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    near_district: int | None = None,
+    now: dt.datetime | None = None,
+    **filters,
+) -> QuerySet[Programme]:
+    """The catalogue page's queryset: published programmes of `city` through
+    programme_filter(**filters), taught in `instruction_language` (programmes taught in both
+    Thai and English count for either), in the order `sort` names:
+
+    - relevance: the search rank (only with a query; otherwise soonest),
+    - soonest: next session first, programmes without dates last,
+    - newest: most recently published first,
+    - nearest: by the distance of the next course's venue from (lat, lng) (an
+      equirectangular approximation, fine at city scale; online courses last), or, without
+      a location, courses in `near_district` first, then soonest.
+
+    Cards cost no query of their own (programme_list_published's joins)."""
+    queryset = programme_filter(programme_list_published(city=city), now=now, **filters)
+    if instruction_language:
+        languages = [instruction_language]
+        if instruction_language in (Programme.Language.THAI, Programme.Language.ENGLISH):
+            languages.append(Programme.Language.BOTH)
+        queryset = queryset.filter(language__in=languages)
+    return programme_order(queryset, sort=sort, lat=lat, lng=lng, near_district=near_district, q=filters.get("q"))
+
+
+def programme_order(
+    queryset: QuerySet[Programme],
+    *,
+    sort: str | None,
+    lat: float | None = None,
+    lng: float | None = None,
+    near_district: int | None = None,
+    q: str | None = None,
+) -> QuerySet[Programme]:
+    """`queryset` in the order `sort` names (see programme_catalogue)."""
+    soonest = (F("next_start").asc(nulls_last=True), "title_th", "pk")
+    searched = bool(q and q.strip())
+    if sort in (None, "", SORT_RELEVANCE):
+        return queryset if searched else queryset.order_by(*soonest)
+    if sort == SORT_NEWEST:
+        return queryset.order_by(F("published_at").desc(nulls_last=True), "pk")
+    if sort == SORT_NEAREST:
+        if lat is not None and lng is not None:
+            venue_lat = Cast("next_course__venue__latitude", FloatField())
+            venue_lng = Cast("next_course__venue__longitude", FloatField())
+            scale = math.cos(math.radians(lat))
+            distance = Power(venue_lat - Value(lat), 2) + Power((venue_lng - Value(lng)) * Value(scale), 2)
+            return queryset.annotate(distance=distance).order_by(F("distance").asc(nulls_last=True), *soonest)
+        if near_district is not None:
+            in_district = Case(
+                When(next_course__venue__district_id=near_district, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+            return queryset.annotate(in_district=in_district).order_by("in_district", *soonest)
+    return queryset.order_by(*soonest)
+
+
+def catalogue_districts(*, city: City | None) -> QuerySet[District]:
+    """Districts that have at least one active venue (a province has thousands of
+    subdistricts; the filter lists only those where learning happens)."""
+    if city is None:
+        return District.objects.none()
+    return District.objects.filter(
+        city=city, pk__in=Venue.objects.filter(city=city, is_active=True).values("district_id")
+    ).order_by("code")
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.order_by("position", "name_th")
+
+
+def _upcoming_courses_of_published(now: dt.datetime) -> QuerySet[Course]:
+    return Course.objects.filter(
+        status=Course.Status.SCHEDULED,
+        ends_on__gte=timezone.localdate(now),
+        programme__status=Programme.Status.PUBLISHED,
+        programme__provider__is_active=True,
+    )
+
+
+def venue_list_with_upcoming(*, city: City | None, now: dt.datetime | None = None) -> QuerySet[Venue]:
+    """Active venues of `city` with at least one upcoming course of a published programme,
+    annotated with `upcoming_count`, district joined in (one query)."""
+    now = now or timezone.now()
+    if city is None:
+        return Venue.objects.none()
+    upcoming = _upcoming_courses_of_published(now).filter(venue=OuterRef("pk"))
+    count = upcoming.order_by().values("venue").annotate(n=Count("pk")).values("n")
+    return (
+        Venue.objects.filter(city=city, is_active=True)
+        .annotate(upcoming_count=Subquery(count, output_field=IntegerField()))
+        .filter(upcoming_count__gt=0)
+        .select_related("district")
+        .order_by("district__code", "name_th", "pk")
+    )
+
+
+def venue_get(*, pk: int, city: City | None) -> Venue | None:
+    if city is None:
+        return None
+    return Venue.objects.filter(pk=pk, city=city, is_active=True).select_related("district", "provider").first()
+
+
+def venue_upcoming_courses(*, venue: Venue, now: dt.datetime | None = None) -> QuerySet[Course]:
+    """Upcoming courses of published programmes at `venue`, soonest first, with programme and
+    provider joined in (one query)."""
+    now = now or timezone.now()
+    return (
+        _upcoming_courses_of_published(now)
+        .filter(venue=venue)
+        .select_related("programme__provider")
+        .order_by("starts_on", "pk")
+    )
+
+
+def provider_get_public(*, slug: str, city: City | None) -> Provider | None:
+    if city is None:
+        return None
+    return Provider.objects.filter(slug=slug, city=city, is_active=True).first()
+
+
+def category_list_with_counts(*, city: City | None) -> QuerySet[Category]:
+    """Categories with at least one published programme of `city`, annotated with
+    `programme_count` (one query)."""
+    if city is None:
+        return Category.objects.none()
+    published = Q(
+        programmes__status=Programme.Status.PUBLISHED,
+        programmes__provider__city=city,
+        programmes__provider__is_active=True,
+    )
+    return (
+        Category.objects.annotate(programme_count=Count("programmes", filter=published, distinct=True))
+        .filter(programme_count__gt=0)
+        .order_by("position", "name_th")
+    )

@@ -577,3 +577,226 @@ def session_cancel(*, session: Session, now: dt.datetime | None = None) -> Sessi
     session.save(update_fields=["is_cancelled"])
     programme_refresh_schedule(programme_id=session.course.programme_id, now=now)
     return session
+
+
+# --- Provider workspace (staff) ---------------------------------------------------------
+# Appended for the provider workspace (programmes/staff). Actor-aware, audited wrappers live
+# in programmes/staff/services.py; these are the domain rules themselves.
+
+
+def weekly_dates(
+    *, weekdays: Iterable[int], date_from: dt.date, date_to: dt.date, skip: Iterable[dt.date] = ()
+) -> list[dt.date]:
+    """The dates from `date_from` to `date_to` (both included) that fall on one of
+    `weekdays` (ISO: Monday 1 ... Sunday 7), without the dates in `skip`."""
+    days = set(weekdays)
+    skipped = set(skip)
+    out = []
+    day = date_from
+    while day <= date_to:
+        if day.isoweekday() in days and day not in skipped:
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def local_interval(day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """Aware start and end of a meeting on `day` from local (Asia/Bangkok) wall-clock times."""
+    tz = timezone.get_default_timezone()
+    return dt.datetime.combine(day, start, tzinfo=tz), dt.datetime.combine(day, end, tzinfo=tz)
+
+
+@transaction.atomic
+def sessions_generate_weekly(
+    *,
+    course: Course,
+    weekdays: Iterable[int],
+    start_time: dt.time,
+    end_time: dt.time,
+    date_from: dt.date,
+    date_to: dt.date,
+    skip: Iterable[dt.date] = (),
+    now: dt.datetime | None = None,
+) -> list[Session]:
+    """Sessions on the given weekdays between two dates (local times), skipping `skip`.
+    All or nothing: one invalid session (outside the course, a duplicate start) saves none."""
+    if end_time <= start_time:
+        raise ProgrammeError({"end_time": [_("A session must end after it starts.")]})
+    if date_to < date_from:
+        raise ProgrammeError({"date_to": [_("The last date must not be before the first.")]})
+    days = weekly_dates(weekdays=weekdays, date_from=date_from, date_to=date_to, skip=skip)
+    if not days:
+        raise ProgrammeError({"weekdays": [_("No date matches this pattern.")]})
+    if days[0] < course.starts_on or days[-1] > course.ends_on:
+        raise ProgrammeError({"date_from": [_("The session must take place within the course's dates.")]})
+    existing = set(course.sessions.values_list("starts_at", flat=True))
+    sessions = []
+    for day in days:
+        starts_at, ends_at = local_interval(day, start_time, end_time)
+        if starts_at in existing:
+            raise ProgrammeError({"date_from": [_("This course already has a session starting at that time.")]})
+        sessions.append(
+            Session(
+                course=course, starts_at=starts_at, ends_at=ends_at, venue=course.venue, online_url=course.online_url
+            )
+        )
+    Session.objects.bulk_create(sessions)
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return sessions
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: Session,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    venue: Venue | None = None,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Move a session (new times, optionally another venue) within its course's dates."""
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ValueError("session_update() needs aware datetimes")
+    course = session.course
+    day = timezone.localdate(starts_at)
+    if not course.starts_on <= day <= course.ends_on:
+        raise ProgrammeError({"starts_at": [_("The session must take place within the course's dates.")]})
+    session.starts_at = starts_at
+    session.ends_at = ends_at
+    session.venue = venue if venue is not None else session.venue
+    _full_clean(session)
+    session.save(update_fields=["starts_at", "ends_at", "venue"])
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return session
+
+
+COURSE_COPIED_FIELDS = [
+    "venue_id",
+    "capacity",
+    "confirmation_mode",
+    "offer_hold_hours",
+    "completion_min_attendance_pct",
+    "online_url",
+    "notes_th",
+    "notes_en",
+]
+
+
+@transaction.atomic
+def course_duplicate(*, course: Course, weeks: int, now: dt.datetime | None = None) -> Course:
+    """The next run of a course: its settings, dates, windows and (not cancelled) sessions
+    shifted by `weeks` weeks; places taken and the waiting list start at 0."""
+    if not 1 <= weeks <= 260:
+        raise ProgrammeError({"weeks": [_("Choose between 1 and 260 weeks.")]})
+    shift = dt.timedelta(weeks=weeks)
+    copy = Course(
+        programme_id=course.programme_id,
+        starts_on=course.starts_on + shift,
+        ends_on=course.ends_on + shift,
+        **{field: getattr(course, field) for field in COURSE_COPIED_FIELDS},
+    )
+    for field in ("enrolment_opens_at", "enrolment_closes_at", "cancellation_deadline"):
+        value = getattr(course, field)
+        setattr(copy, field, value + shift if value else None)
+    _full_clean(copy, exclude=["programme", "venue"])
+    copy.save()
+    Session.objects.bulk_create(
+        Session(
+            course=copy,
+            starts_at=s.starts_at + shift,
+            ends_at=s.ends_at + shift,
+            venue_id=s.venue_id,
+            online_url=s.online_url,
+        )
+        for s in course.sessions.filter(is_cancelled=False).order_by("starts_at")
+    )
+    programme_refresh_schedule(programme_id=course.programme_id, now=now)
+    return copy
+
+
+@transaction.atomic
+def programme_set_draft(*, programme: Programme) -> Programme:
+    """Archived (or published) -> draft, to rework and reuse it."""
+    programme.status = Programme.Status.DRAFT
+    programme.save(update_fields=["status", "updated_at"])
+    return programme
+
+
+@transaction.atomic
+def programme_image_set(*, programme: Programme, image) -> Programme:
+    """Replace the programme's image with an already validated upload (or clear it with None)."""
+    if image is None:
+        programme.image = ""
+    else:
+        programme.image.save(image.name, image, save=False)
+    programme.save(update_fields=["image", "updated_at"])
+    return programme
+
+
+VENUE_UPDATABLE = {
+    "name_th",
+    "name_en",
+    "district",
+    "address_th",
+    "address_en",
+    "latitude",
+    "longitude",
+    "accessibility",
+    "is_active",
+}
+
+
+@transaction.atomic
+def venue_update(*, venue: Venue, **fields) -> Venue:
+    unknown = set(fields) - VENUE_UPDATABLE
+    if unknown:
+        raise TypeError(f"venue_update() got unexpected fields: {sorted(unknown)}")
+    district = fields.get("district")
+    if district is not None and district.city_id != venue.city_id:
+        raise ProgrammeError({"district": [_("The district belongs to another city.")]})
+    for key, value in fields.items():
+        if key in ("latitude", "longitude") and value is not None:
+            value = Decimal(str(value)).quantize(Decimal("0.000001"))
+        elif key == "accessibility":
+            value = sorted(set(value))
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(venue, key, value)
+    _full_clean(venue)
+    venue.save()
+    return venue
+
+
+def _other_managers(membership: ProviderMembership) -> bool:
+    return (
+        ProviderMembership.objects.filter(provider_id=membership.provider_id, role=ProviderMembership.Role.MANAGER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def provider_membership_change_role(*, membership: ProviderMembership, role: str) -> ProviderMembership:
+    """Change a staff member's role; the provider's last manager stays a manager."""
+    if role not in ProviderMembership.Role.values:
+        raise ProgrammeError({"role": [_("Choose editor or manager.")]})
+    # Lock the provider's memberships so two managers cannot demote each other at once.
+    list(ProviderMembership.objects.select_for_update().filter(provider_id=membership.provider_id))
+    if (
+        membership.role == ProviderMembership.Role.MANAGER
+        and role != ProviderMembership.Role.MANAGER
+        and not _other_managers(membership)
+    ):
+        raise ProgrammeError({"role": [_("A provider needs at least one manager.")]})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def provider_membership_remove(*, membership: ProviderMembership) -> None:
+    """Remove a staff member; the provider's last manager cannot be removed."""
+    list(ProviderMembership.objects.select_for_update().filter(provider_id=membership.provider_id))
+    if membership.role == ProviderMembership.Role.MANAGER and not _other_managers(membership):
+        raise ProgrammeError({"role": [_("A provider needs at least one manager.")]})
+    membership.delete()

@@ -11,3 +11,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_broker_pool_usable():
+    """A test that force-closes Celery's broker connection pool (to simulate Redis down)
+    must not leave later tests publishing into a closed pool ("Acquire on closed pool")."""
+    yield
+    from learningcity.celery import app
+
+    pool = app._pool
+    if pool is not None and getattr(pool, "_closed", False):
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None

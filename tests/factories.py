@@ -142,3 +142,73 @@ class SessionFactory(factory.django.DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
     venue = factory.LazyAttribute(lambda o: o.course.venue)
+
+
+# --- participants ----------------------------------------------------------------------------
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """An account holder's own profile (30 years old) with an active privacy-notice consent.
+    `consents=False` skips the consent; DependantFactory gives a dependant."""
+
+    class Meta:
+        model = "participants.Participant"
+        skip_postgeneration_save = True
+
+    account = factory.SubFactory(UserFactory)
+    is_self = True
+    given_name = factory.Sequence(lambda n: f"สมใจ{n}")
+    family_name = "ใจดี"
+    birth_date = factory.LazyFunction(
+        lambda: timezone.localdate().replace(day=1, month=1) - dt.timedelta(days=30 * 365)
+    )
+    sex = "female"
+    district = factory.SubFactory(DistrictFactory)
+    preferred_language = "th"
+
+    @factory.post_generation
+    def consents(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        from participants.models import Consent, PrivacyNotice
+        from participants.selectors import privacy_notice_first_ensure
+
+        notice = PrivacyNotice.objects.order_by("-version").first() or privacy_notice_first_ensure()
+        Consent.objects.create(
+            participant=self,
+            purpose=Consent.Purpose.PRIVACY_NOTICE,
+            notice=notice,
+            given_by=self.account,
+            on_behalf=not self.is_self,
+            given_at=timezone.now(),
+        )
+        age = self.age_on(timezone.localdate())
+        if not self.is_self and age < 20:
+            Consent.objects.create(
+                participant=self,
+                purpose=Consent.Purpose.GUARDIAN,
+                notice=notice,
+                given_by=self.account,
+                on_behalf=True,
+                subject_agreed=age >= 10,
+                given_at=timezone.now(),
+            )
+
+
+class DependantFactory(ParticipantFactory):
+    is_self = False
+    given_name = factory.Sequence(lambda n: f"น้องดาว{n}")
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """A confirmed enrolment row. It does NOT move the course's counters: tests of places
+    call participants.services.enrolment_create instead."""
+
+    class Meta:
+        model = "participants.Enrolment"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    course = factory.SubFactory(CourseFactory)
+    status = "confirmed"
+    created_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "learningcity.accounts",
     "learningcity.city",
+    "learningcity.audit",
     "programmes",
     "participants",
     "learningcity.dashboards",
@@ -141,6 +142,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programmes.tasks.programmes_refresh_schedule_all",
         "schedule": crontab(minute=5),
     },
+    "participants-dispatch-pending-notifications-every-minute": {
+        "task": "participants.tasks.notifications_dispatch_pending",
+        "schedule": crontab(),
+    },
+    "participants-expire-offers-every-5-minutes": {
+        "task": "participants.tasks.enrolment_offers_expire",
+        "schedule": crontab(minute="*/5"),
+    },
+    "participants-send-course-reminders-daily": {
+        "task": "participants.tasks.enrolment_reminders_send",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -210,6 +223,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- The venue map (Leaflet, self-hosted; only the tiles come from elsewhere) ---------
+# A tile server URL template ({s} subdomains, {z}/{x}/{y}); its origin is allowed as an
+# image source below. Mind the tile server's usage policy (OpenStreetMap's is strict for
+# heavy use): a city may run or rent its own.
+# Empty values (docker-compose passes them through) mean the defaults.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="") or (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The CSP source of a tile URL template: scheme://host, a {s} subdomain as a wildcard."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
 # --- Security headers that hold everywhere -----------------------------------------
 # Content Security Policy: our own origin only. No inline scripts or styles; htmx's
 # indicator style is switched off in the base template (see PITFALLS.md).
@@ -218,7 +250,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *env.list("CSP_IMG_EXTRA", default=[])],
+        "img-src": [SELF, "data:", *_tile_origin(MAP_TILE_URL), *env.list("CSP_IMG_EXTRA", default=[])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
@@ -231,6 +263,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "learningcity.web.csrf.csrf_failure"
 
 # --- Logging: structured (one JSON object a line) to stdout ----------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -2,12 +2,16 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve, translate_url
 from redis.exceptions import RedisError
 
+from learningcity.accounts.roles import CITY_ADMIN_PERMISSION
 from learningcity.city.models import City
 from learningcity.city.selectors import city_current
+from programmes.models import ProviderMembership
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +19,30 @@ logger = logging.getLogger(__name__)
 def site(request) -> dict:
     """What every page needs: the site URL, the contact address, this page in each
     language (url_th, url_en) and the city (None on an empty or unreachable database)."""
-    return {**site_urls(request), "city": city_or_none()}
+    return {**site_urls(request), "city": city_or_none(), "can_use_workspace": lambda: can_use_workspace(request)}
+
+
+def can_use_workspace(request) -> bool:
+    """Whether the account menu links to the staff workspace. A callable in the context, so
+    the query runs only on pages that render the signed-in menu."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    # One query: a membership of an active provider, or the city administrators' permission.
+    app_label, codename = CITY_ADMIN_PERMISSION.split(".")
+    memberships = ProviderMembership.objects.filter(user=OuterRef("pk"), provider__is_active=True)
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk, is_active=True)
+        .filter(
+            Exists(memberships)
+            | Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+            | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        )
+        .exists()
+    )
 
 
 def site_urls(request) -> dict:

@@ -219,8 +219,22 @@ def test_home_query_count_is_bounded(client, django_assert_max_num_queries):
 def test_signed_in_home_query_count_is_bounded(client, django_assert_max_num_queries):
     CityFactory(slug=settings.CITY_SLUG)
     client.force_login(UserFactory())
-    with django_assert_max_num_queries(4):
+    # session, user, city (then cached), and one for the staff-workspace link in the menu
+    with django_assert_max_num_queries(5):
         client.get("/")
+
+
+def test_account_menu_links_to_the_workspace_only_for_staff_and_city_admins(client):
+    from learningcity.accounts.roles import city_admin_group
+    from tests.factories import ProviderMembershipFactory
+
+    CityFactory(slug=settings.CITY_SLUG)
+    resident, editor, city_admin = UserFactory(), UserFactory(), UserFactory()
+    ProviderMembershipFactory(user=editor)
+    city_admin.groups.add(city_admin_group())
+    for user, expected in ((resident, False), (editor, True), (city_admin, True)):
+        client.force_login(user)
+        assert ('href="/en/staff/"' in client.get("/en/").content.decode()) is expected, user
 
 
 def test_home_accepts_only_get(client):

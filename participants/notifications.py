@@ -1,0 +1,250 @@
+"""Messages to residents: built in the recipient's language, stored as Notification rows in the
+same transaction as the change they report (the outbox), e-mailed by a Celery task.
+
+Flow: a service calls `notify(...)` inside its transaction; the row is created and, on commit,
+`notification_send_email` is queued. If the broker is down at that moment the enrolment still
+commits (the error is logged) and the row stays pending; `notifications_dispatch_pending`
+(beat, every minute) queues it again. The task claims the row with a conditional UPDATE
+(`email_sent_at IS NULL` and no live claim) before sending and stamps `email_sent_at` after,
+so two runs never both send. A worker that dies between sending and stamping leaves a claim
+that expires after CLAIM_TIMEOUT, after which the message may be sent again: at-least-once in
+that narrow window, never twice otherwise.
+
+Dependants' messages go to their guardian's account, in the guardian's language. Participants
+without an account (registered by staff) get no notification: the enrolment is the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from learningcity.dates import format_local
+from participants.ics import course_calendar
+from participants.models import Enrolment, Notification, Participant
+from programmes.models import Course
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+PENDING_AFTER = dt.timedelta(minutes=1)
+MAX_EMAIL_ATTEMPTS = 5
+
+K = Notification.Kind
+
+SUBJECTS = {
+    K.ENROLMENT_CONFIRMED: gettext_lazy("Place confirmed: %(course)s"),
+    K.WAITLISTED: gettext_lazy("Waiting list: %(course)s"),
+    K.OFFER_MADE: gettext_lazy("A place is free for you: %(course)s"),
+    K.OFFER_EXPIRED: gettext_lazy("Offer expired: %(course)s"),
+    K.ENROLMENT_CANCELLED: gettext_lazy("Enrolment cancelled: %(course)s"),
+    K.COURSE_CANCELLED: gettext_lazy("Course cancelled: %(course)s"),
+    K.COURSE_CHANGED: gettext_lazy("Course changed: %(course)s"),
+    K.COURSE_REMINDER: gettext_lazy("Tomorrow: %(course)s"),
+}
+
+
+# --- Addresses --------------------------------------------------------------------------
+
+
+def _path(name: str, pk: int, fallback: str) -> str:
+    """A page's path. The resident pages come in a later issue; until their URL names exist
+    the documented fallback path is used."""
+    try:
+        return reverse(name, kwargs={"pk": pk})
+    except NoReverseMatch:
+        return fallback
+
+
+def enrolment_path(enrolment: Enrolment) -> str:
+    return _path("participants:enrolment-detail", enrolment.pk, f"/me/enrolments/{enrolment.pk}/")
+
+
+def offer_accept_path(enrolment: Enrolment) -> str:
+    return _path("participants:offer-accept", enrolment.pk, f"/me/enrolments/{enrolment.pk}/accept/")
+
+
+def absolute_url(path: str) -> str:
+    if not path or urlsplit(path).scheme:
+        return path
+    return settings.SITE_URL + path
+
+
+# --- Building messages ------------------------------------------------------------------
+
+
+def recipient_for(participant: Participant):
+    """(user, language) to write to about `participant`, or (None, None) when nobody can be
+    told (no account: assisted or anonymised). A dependant's guardian reads in their own
+    language: their own profile's, else their account's."""
+    user = participant.account
+    if user is None:
+        return None, None
+    if participant.is_self:
+        return user, participant.preferred_language
+    own = Participant.objects.filter(account=user, is_self=True).values_list("preferred_language", flat=True).first()
+    return user, own or user.preferred_language
+
+
+def _course_context(course: Course) -> dict:
+    first = course.sessions.filter(is_cancelled=False).select_related("venue").order_by("starts_at").first()
+    venue = (first.venue if first else None) or course.venue
+    if venue is not None:
+        place = ", ".join(part for part in (venue.name, venue.address) if part)
+    else:
+        place = course.online_url or _("online")
+    return {
+        "course": course.programme.title,
+        "provider": course.programme.provider.name,
+        "starts_on": format_local(course.starts_on),
+        "first_session": format_local(first.starts_at, "datetime") if first else format_local(course.starts_on),
+        "place": place,
+        "cancellation_deadline": format_local(course.cancellation_deadline, "datetime"),
+    }
+
+
+def notify(
+    *,
+    kind: str,
+    participant: Participant,
+    course: Course,
+    enrolment: Enrolment | None = None,
+    now: dt.datetime | None = None,
+    extra: dict | None = None,
+) -> Notification | None:
+    """Create the notification about `participant` (in the recipient's language) and queue
+    its e-mail on commit. Call inside the transaction of the change it reports."""
+    user, language = recipient_for(participant)
+    if user is None:
+        return None
+    now = now or timezone.now()
+    with translation.override(language):
+        context = {
+            **_course_context(course),
+            "name": participant.full_name,
+            "site_url": settings.SITE_URL,
+            **(extra or {}),
+        }
+        if enrolment is not None:
+            context["enrolment_url"] = absolute_url(enrolment_path(enrolment))
+            context["position"] = enrolment.waitlist_position
+            if enrolment.offer_expires_at:
+                context["offer_deadline"] = format_local(enrolment.offer_expires_at, "datetime")
+                context["accept_url"] = absolute_url(offer_accept_path(enrolment))
+        subject = str(SUBJECTS[kind]) % {"course": context["course"]}
+        body = render_to_string(f"participants/email/{kind}.txt", context).strip()
+    url = enrolment_path(enrolment) if enrolment is not None else ""
+    if kind == K.OFFER_MADE and enrolment is not None:
+        url = offer_accept_path(enrolment)
+    notification = Notification.objects.create(
+        recipient=user,
+        participant=participant,
+        enrolment=enrolment,
+        kind=kind,
+        language=language,
+        subject=subject[:250],
+        body=body,
+        url=url[:300],
+        attach_calendar=kind == K.ENROLMENT_CONFIRMED,
+        created_at=now,
+        email_wanted=bool(user.is_active and user.email),
+    )
+    if notification.email_wanted:
+        dispatch_on_commit(notification.pk)
+    return notification
+
+
+# --- Dispatch and sending ---------------------------------------------------------------
+
+
+def _dispatch(notification_id: int) -> None:
+    """Queue the e-mail task. A broker that cannot be reached must not break the request
+    that has just committed: log it; the pending-dispatch job sends the row later."""
+    from kombu.exceptions import OperationalError as KombuOperationalError
+    from redis.exceptions import RedisError
+
+    from participants.tasks import notification_send_email
+
+    try:
+        notification_send_email.delay(notification_id)
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        logger.warning(
+            "notification %s not queued (broker unreachable: %s); the pending-dispatch job will send it",
+            notification_id,
+            exc,
+        )
+
+
+def dispatch_on_commit(notification_id: int) -> None:
+    transaction.on_commit(lambda: _dispatch(notification_id))
+
+
+def notifications_pending_dispatch(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Queue again the e-mails still unsent a minute after their creation (broker down at
+    commit time, worker lost, or a failed send). Rows with a live claim are being sent; rows
+    that failed MAX_EMAIL_ATTEMPTS times are left alone (they stay visible in the site and
+    in the admin). Returns how many were queued."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            email_wanted=True,
+            email_sent_at__isnull=True,
+            created_at__lte=now - PENDING_AFTER,
+            email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+        )
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        _dispatch(pk)
+    return len(ids)
+
+
+def notification_email_send(*, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one notification's e-mail unless it was sent or is being sent. Returns True when
+    this call sent it. Safe to run twice, also at the same time (see the module docstring)."""
+    now = now or timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, email_wanted=True, email_sent_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related(
+        "recipient", "enrolment__course__programme", "enrolment__course__venue"
+    ).get(pk=notification_id)
+    user = notification.recipient
+    if not (user.is_active and user.email):
+        Notification.objects.filter(pk=notification_id).update(email_wanted=False, email_claimed_at=None)
+        return False
+    try:
+        with translation.override(notification.language):
+            body = notification.body
+            if notification.url:
+                body += "\n\n" + absolute_url(notification.url)
+            body += "\n\n-- \n" + _(
+                "You receive this message because of an enrolment on %(site)s. "
+                "Your notifications are also listed on the site."
+            ) % {"site": settings.SITE_URL}
+            message = EmailMessage(subject=notification.subject, body=body, to=[user.email])
+            if notification.attach_calendar and notification.enrolment is not None:
+                course = notification.enrolment.course
+                message.attach(f"course-{course.pk}.ics", course_calendar(course), "text/calendar")
+            message.send()
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=notification_id).update(email_sent_at=timezone.now())
+    return True

@@ -1,0 +1,1 @@
+"""The provider workspace (staff side): /staff/. Every view goes through permissions.py."""

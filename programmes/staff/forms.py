@@ -1,0 +1,366 @@
+"""Input of the workspace screens. Forms parse and validate; services write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from learningcity.city.models import District
+from programmes.models import Category, Course, Programme, ProviderMembership, Session, Venue
+
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+BE_OFFSET = 543  # Buddhist Era year = Common Era year + 543
+WEEKDAYS = [
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    """Checkboxes that show each category's GNLC building blocks."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        labels = dict(Category.BuildingBlock.choices)
+        blocks = "; ".join(f"{n}. {labels.get(n, n)}" for n in obj.building_blocks)
+        return f"{obj.name} ({blocks})"
+
+
+def validate_image(upload) -> None:
+    """At most 2 MB, and really a JPEG, PNG or WebP image (Pillow reads it; the name and the
+    browser's content type are not trusted)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > IMAGE_MAX_BYTES:
+        raise forms.ValidationError(_("The image is too large: at most 2 MB."), code="image_too_large")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise forms.ValidationError(_("This file is not a JPEG, PNG or WebP image."), code="image_invalid") from exc
+    finally:
+        upload.seek(0)
+    if image_format not in IMAGE_FORMATS:
+        raise forms.ValidationError(_("This file is not a JPEG, PNG or WebP image."), code="image_invalid")
+
+
+class ProgrammeForm(forms.ModelForm):
+    """A programme's content. Bound to a fresh, unsaved instance (the view passes the
+    current values as `initial`), so validating never changes the stored programme."""
+
+    categories = CategoryChoiceField(
+        label=_("Categories"),
+        queryset=Category.objects.order_by("position", "name_th"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    description_th = forms.CharField(
+        label=_("description (Thai)"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    description_en = forms.CharField(
+        label=_("description (English)"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title_th",
+            "title_en",
+            "summary_th",
+            "summary_en",
+            "description_th",
+            "description_en",
+            "prerequisites_th",
+            "prerequisites_en",
+            "categories",
+            "age_min",
+            "age_max",
+            "language",
+            "format",
+            "fee",
+            "fee_note_th",
+            "fee_note_en",
+        ]
+        widgets = {
+            "prerequisites_th": forms.Textarea(attrs={"rows": 3}),
+            "prerequisites_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    # Field pairs shown side by side (Thai | English) on wide screens.
+    PAIRS = [
+        ("title_th", "title_en"),
+        ("summary_th", "summary_en"),
+        ("description_th", "description_en"),
+        ("prerequisites_th", "prerequisites_en"),
+        ("fee_note_th", "fee_note_en"),
+    ]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload:
+            validate_image(upload)
+        return upload or None
+
+    def pairs(self):
+        return [(self[th], self[en]) for th, en in self.PAIRS]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("image", None)
+        data.pop("categories", None)
+        return data
+
+
+class CourseForm(forms.Form):
+    venue = forms.ModelChoiceField(
+        label=_("Venue"),
+        queryset=Venue.objects.none(),
+        required=False,
+        help_text=_("Your venues and the city's shared venues. Leave empty for an online course."),
+    )
+    online_url = forms.URLField(label=_("Online link"), required=False, max_length=200, assume_scheme="https")
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10000)
+    enrolment_opens_at = forms.DateTimeField(label=_("Enrolment opens"), required=False, widget=DateTimeInput())
+    enrolment_closes_at = forms.DateTimeField(label=_("Enrolment closes"), required=False, widget=DateTimeInput())
+    cancellation_deadline = forms.DateTimeField(
+        label=_("Cancellation deadline"), required=False, widget=DateTimeInput()
+    )
+    confirmation_mode = forms.ChoiceField(label=_("When a place frees up"), choices=Course.ConfirmationMode.choices)
+    completion_min_attendance_pct = forms.IntegerField(
+        label=_("Attendance needed for completion (%)"), min_value=0, max_value=100, initial=80
+    )
+
+    def __init__(self, *args, venues=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if venues is not None:
+            self.fields["venue"].queryset = venues
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("A course cannot end before it starts."))
+        opens, closes = data.get("enrolment_opens_at"), data.get("enrolment_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("enrolment_closes_at", _("Enrolment must close after it opens."))
+        return data
+
+
+class SessionForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("Ends at"), widget=TimeInput())
+    venue = forms.ModelChoiceField(
+        label=_("Venue"), queryset=Venue.objects.none(), required=False, help_text=_("Empty: the course's venue.")
+    )
+
+    def __init__(self, *args, venues=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if venues is not None:
+            self.fields["venue"].queryset = venues
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("A session must end after it starts."))
+        return data
+
+    def interval(self) -> tuple[dt.datetime, dt.datetime]:
+        from programmes.services import local_interval
+
+        data = self.cleaned_data
+        return local_interval(data["day"], data["start_time"], data["end_time"])
+
+    @classmethod
+    def initial_for(cls, session: Session) -> dict:
+        start = timezone.localtime(session.starts_at)
+        end = timezone.localtime(session.ends_at)
+        return {"day": start.date(), "start_time": start.time(), "end_time": end.time(), "venue": session.venue_id}
+
+
+_DATE_TOKEN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_skip_dates(text: str) -> tuple[list[dt.date], list[str]]:
+    """Dates written YYYY-MM-DD, separated by new lines, spaces or commas. A year above 2400
+    is a Buddhist Era year (2570-01-05 is 2027-01-05). Returns (dates, unreadable tokens)."""
+    dates, bad = [], []
+    for token in re.split(r"[\s,;]+", text or ""):
+        if not token:
+            continue
+        match = _DATE_TOKEN.match(token)
+        if not match:
+            bad.append(token)
+            continue
+        year, month, day = (int(part) for part in match.groups())
+        if year > 2400:
+            year -= BE_OFFSET
+        try:
+            dates.append(dt.date(year, month, day))
+        except ValueError:
+            bad.append(token)
+    return dates, bad
+
+
+class WeeklyPatternForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("Ends at"), widget=TimeInput())
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
+    skip = forms.CharField(
+        label=_("Dates to skip"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One date a line, YYYY-MM-DD (a Buddhist Era year such as 2570-01-05 works too)."),
+    )
+
+    def clean_skip(self):
+        dates, bad = parse_skip_dates(self.cleaned_data.get("skip", ""))
+        if bad:
+            raise forms.ValidationError(
+                _("Not a date (write YYYY-MM-DD): %(values)s"), params={"values": ", ".join(bad[:5])}
+            )
+        return dates
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("A session must end after it starts."))
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to:
+            if date_to < date_from:
+                self.add_error("date_to", _("The last date must not be before the first."))
+            elif (date_to - date_from).days > 366:
+                self.add_error("date_to", _("A pattern can cover at most one year."))
+        return data
+
+    def pattern(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "weekdays": data["weekdays"],
+            "start_time": data["start_time"],
+            "end_time": data["end_time"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "skip": data["skip"],
+        }
+
+
+class DuplicateCourseForm(forms.Form):
+    weeks = forms.IntegerField(
+        label=_("Weeks later"), min_value=1, max_value=260, help_text=_("Dates and sessions move by this many weeks.")
+    )
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=ProviderMembership.Role.choices)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No account uses this e-mail address. Ask the person to sign up first."))
+        self.user = user
+        return email
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=ProviderMembership.Role.choices)
+
+
+class VenueForm(forms.Form):
+    name_th = forms.CharField(label=_("name (Thai)"), max_length=200)
+    name_en = forms.CharField(label=_("name (English)"), max_length=200, required=False)
+    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
+    address_th = forms.CharField(label=_("address (Thai)"), max_length=300, required=False)
+    address_en = forms.CharField(label=_("address (English)"), max_length=300, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+    accessibility = forms.MultipleChoiceField(
+        label=_("Accessibility features"),
+        choices=Venue.Accessibility.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, city=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if city is not None:
+            self.fields["district"].queryset = District.objects.filter(city=city).order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
+        return data
+
+
+AUDITED_MODELS = ["programme", "course", "session", "providermembership", "venue"]
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.TypedChoiceField(label=_("Object type"), required=False, coerce=int, empty_value=None)
+    user = forms.EmailField(label=_("User's e-mail address"), required=False, max_length=254)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = ContentType.objects.filter(app_label="programmes", model__in=AUDITED_MODELS).order_by("model")
+        self.fields["object_type"].choices = [("", _("All"))] + [
+            (ct.pk, str(ct.model_class()._meta.verbose_name).capitalize()) for ct in types if ct.model_class()
+        ]

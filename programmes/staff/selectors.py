@@ -1,0 +1,112 @@
+"""Reads for the workspace pages, each with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from learningcity.audit.models import AuditEntry
+from programmes.models import Course, Programme, Provider, Session
+
+
+def workspace_providers(*, provider_ids: Iterable[int] | None) -> QuerySet[Provider]:
+    """The providers on the workspace home (all when provider_ids is None: a city
+    administrator), each with its programmes (next course and venue joined in): 2 queries."""
+    queryset = Provider.objects.all() if provider_ids is None else Provider.objects.filter(pk__in=list(provider_ids))
+    programmes = Programme.objects.select_related("next_course__venue").order_by("status", "title_th", "pk")
+    return queryset.prefetch_related(Prefetch("programmes", queryset=programmes, to_attr="workspace_programmes"))
+
+
+def provider_programmes(*, provider: Provider) -> QuerySet[Programme]:
+    return (
+        Programme.objects.filter(provider=provider)
+        .select_related("next_course__venue")
+        .annotate(course_count=Count("courses", distinct=True))
+        .order_by("status", "title_th", "pk")
+    )
+
+
+def programme_courses(*, programme: Programme) -> QuerySet[Course]:
+    return (
+        programme.courses.select_related("venue")
+        .annotate(session_count=Count("sessions", filter=Q(sessions__is_cancelled=False)))
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def session_clashes(
+    *, venue_id: int | None, intervals: Iterable[tuple[dt.datetime, dt.datetime]], exclude_ids: Iterable[int] = ()
+) -> dict[tuple[dt.datetime, dt.datetime], list[Session]]:
+    """For each (start, end), the other sessions (any course, not cancelled) at the same venue
+    that overlap it. One query for all intervals."""
+    intervals = list(intervals)
+    if venue_id is None or not intervals:
+        return {}
+    low = min(start for start, _end in intervals)
+    high = max(end for _start, end in intervals)
+    others = list(
+        Session.objects.filter(venue_id=venue_id, is_cancelled=False, starts_at__lt=high, ends_at__gt=low)
+        .exclude(pk__in=list(exclude_ids))
+        .select_related("course__programme")
+        .order_by("starts_at")
+    )
+    clashes = {}
+    for start, end in intervals:
+        hits = [s for s in others if s.starts_at < end and s.ends_at > start]
+        if hits:
+            clashes[(start, end)] = hits
+    return clashes
+
+
+def course_sessions_with_clashes(*, course: Course) -> list[Session]:
+    """The course's sessions, each with `.clashes` (overlapping sessions of other courses at
+    its venue): two queries."""
+    sessions = list(course.sessions.select_related("venue").order_by("starts_at", "pk"))
+    by_venue: dict[int, list[Session]] = {}
+    for session in sessions:
+        session.clashes = []
+        if session.venue_id and not session.is_cancelled:
+            by_venue.setdefault(session.venue_id, []).append(session)
+    if by_venue:
+        low = min(s.starts_at for group in by_venue.values() for s in group)
+        high = max(s.ends_at for group in by_venue.values() for s in group)
+        others = list(
+            Session.objects.filter(venue_id__in=list(by_venue), is_cancelled=False, starts_at__lt=high, ends_at__gt=low)
+            .exclude(course=course)
+            .select_related("course__programme")
+        )
+        for other in others:
+            for session in by_venue[other.venue_id]:
+                if session.starts_at < other.ends_at and session.ends_at > other.starts_at:
+                    session.clashes.append(other)
+    return sessions
+
+
+def audit_entries(
+    *,
+    provider_id: int | None,
+    content_type_id: int | None = None,
+    actor_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """Audit entries of one provider (all when provider_id is None), newest first, filtered."""
+    from django.utils import timezone
+
+    queryset = AuditEntry.objects.select_related("actor", "content_type")
+    if provider_id is not None:
+        queryset = queryset.filter(provider_id=provider_id)
+    if content_type_id:
+        queryset = queryset.filter(content_type_id=content_type_id)
+    if actor_id:
+        queryset = queryset.filter(actor_id=actor_id)
+    tz = timezone.get_default_timezone()
+    if date_from:
+        queryset = queryset.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
+    if date_to:
+        queryset = queryset.filter(
+            created_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
+    return queryset.order_by("-created_at", "-pk")

@@ -1,0 +1,229 @@
+"""Workspace actions: each calls the catalogue service (programmes.services) and writes an
+audit entry in the same transaction, with the changed fields before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from learningcity.audit.services import audit_diff, audit_record, audit_snapshot
+from programmes import services
+from programmes.models import Course, Programme, Provider, ProviderMembership, Session, Venue
+
+PROGRAMME_AUDITED = sorted(services.PROGRAMME_UPDATABLE)
+COURSE_AUDITED = [
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "venue",
+    "enrolment_opens_at",
+    "enrolment_closes_at",
+    "cancellation_deadline",
+    "confirmation_mode",
+    "completion_min_attendance_pct",
+    "online_url",
+]
+VENUE_AUDITED = sorted(services.VENUE_UPDATABLE)
+
+
+def _category_ids(programme: Programme) -> list[int]:
+    return sorted(programme.categories.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def staff_programme_create(*, actor, provider: Provider, categories: Iterable, image=None, **fields) -> Programme:
+    programme = services.programme_create(provider=provider, categories=categories, **fields)
+    if image is not None:
+        services.programme_image_set(programme=programme, image=image)
+    programme.refresh_from_db(fields=PROGRAMME_AUDITED)  # values as stored (150 -> 150.00)
+    after = audit_snapshot(programme, PROGRAMME_AUDITED)
+    after["categories"] = _category_ids(programme)
+    audit_record(actor=actor, action="create", obj=programme, changes=audit_diff({}, after), provider_id=provider.pk)
+    return programme
+
+
+@transaction.atomic
+def staff_programme_update(*, actor, programme: Programme, categories: Iterable, image=None, **fields) -> Programme:
+    before = audit_snapshot(programme, PROGRAMME_AUDITED)
+    before["categories"] = _category_ids(programme)
+    before["image"] = programme.image.name or ""
+    services.programme_update(programme=programme, categories=categories, **fields)
+    if image is not None:
+        services.programme_image_set(programme=programme, image=image)
+    programme.refresh_from_db(fields=PROGRAMME_AUDITED)  # values as stored (150 -> 150.00)
+    after = audit_snapshot(programme, PROGRAMME_AUDITED)
+    after["categories"] = _category_ids(programme)
+    after["image"] = programme.image.name or ""
+    changes = audit_diff(before, after)
+    if changes:
+        audit_record(actor=actor, action="update", obj=programme, changes=changes, provider_id=programme.provider_id)
+    return programme
+
+
+STATUS_ACTIONS = {"publish", "archive", "draft"}
+
+
+@transaction.atomic
+def staff_programme_set_status(
+    *, actor, programme: Programme, action: str, now: dt.datetime | None = None
+) -> Programme:
+    """publish (draft/archived -> published), archive (-> archived), draft (archived -> draft)."""
+    if action not in STATUS_ACTIONS:
+        raise ValueError(action)
+    before = programme.status
+    if action == "publish":
+        services.programme_publish(programme=programme, now=now)
+    elif action == "archive":
+        services.programme_archive(programme=programme)
+    else:
+        services.programme_set_draft(programme=programme)
+    if programme.status != before:
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=programme,
+            changes={"status": [before, programme.status]},
+            provider_id=programme.provider_id,
+        )
+    return programme
+
+
+@transaction.atomic
+def staff_course_create(*, actor, programme: Programme, now: dt.datetime | None = None, **fields) -> Course:
+    course = services.course_create(programme=programme, now=now, **fields)
+    changes = audit_diff({}, audit_snapshot(course, COURSE_AUDITED))
+    audit_record(actor=actor, action="create", obj=course, changes=changes, provider_id=programme.provider_id)
+    return course
+
+
+@transaction.atomic
+def staff_course_duplicate(*, actor, course: Course, weeks: int, now: dt.datetime | None = None) -> Course:
+    copy = services.course_duplicate(course=course, weeks=weeks, now=now)
+    audit_record(
+        actor=actor,
+        action="duplicate",
+        obj=copy,
+        changes=audit_diff({}, audit_snapshot(copy, COURSE_AUDITED)),
+        provider_id=course.programme.provider_id,
+        note=f"copy of course {course.pk}, {weeks} weeks later",
+    )
+    return copy
+
+
+def _session_fields(session: Session) -> dict:
+    return audit_snapshot(session, ["starts_at", "ends_at", "venue", "is_cancelled"])
+
+
+@transaction.atomic
+def staff_session_create(*, actor, course: Course, now: dt.datetime | None = None, **fields) -> Session:
+    session = services.session_create(course=course, now=now, **fields)
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=session,
+        changes=audit_diff({}, _session_fields(session)),
+        provider_id=course.programme.provider_id,
+    )
+    return session
+
+
+@transaction.atomic
+def staff_sessions_generate(*, actor, course: Course, now: dt.datetime | None = None, **pattern) -> list[Session]:
+    sessions = services.sessions_generate_weekly(course=course, now=now, **pattern)
+    audit_record(
+        actor=actor,
+        action="generate_sessions",
+        obj=course,
+        changes={"sessions": [None, [s.starts_at.isoformat() for s in sessions]]},
+        provider_id=course.programme.provider_id,
+    )
+    return sessions
+
+
+@transaction.atomic
+def staff_session_update(*, actor, session: Session, now: dt.datetime | None = None, **fields) -> Session:
+    before = _session_fields(session)
+    services.session_update(session=session, now=now, **fields)
+    changes = audit_diff(before, _session_fields(session))
+    if changes:
+        audit_record(
+            actor=actor, action="update", obj=session, changes=changes, provider_id=session.course.programme.provider_id
+        )
+    return session
+
+
+@transaction.atomic
+def staff_session_cancel(*, actor, session: Session, now: dt.datetime | None = None) -> Session:
+    if session.is_cancelled:
+        return session
+    services.session_cancel(session=session, now=now)
+    audit_record(
+        actor=actor,
+        action="cancel",
+        obj=session,
+        changes={"is_cancelled": [False, True]},
+        provider_id=session.course.programme.provider_id,
+    )
+    return session
+
+
+@transaction.atomic
+def staff_membership_add(*, actor, provider: Provider, user, role: str) -> ProviderMembership:
+    existing = ProviderMembership.objects.filter(provider=provider, user=user).first()
+    if existing is not None:
+        return staff_membership_change_role(actor=actor, membership=existing, role=role)
+    membership = services.provider_membership_set(provider=provider, user=user, role=role)
+    audit_record(actor=actor, action="create", obj=membership, changes={"role": [None, role]}, provider_id=provider.pk)
+    return membership
+
+
+@transaction.atomic
+def staff_membership_change_role(*, actor, membership: ProviderMembership, role: str) -> ProviderMembership:
+    before = membership.role
+    services.provider_membership_change_role(membership=membership, role=role)
+    if before != role:
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=membership,
+            changes={"role": [before, role]},
+            provider_id=membership.provider_id,
+        )
+    return membership
+
+
+@transaction.atomic
+def staff_membership_remove(*, actor, membership: ProviderMembership) -> None:
+    audit_record(
+        actor=actor,
+        action="delete",
+        obj=membership,
+        changes={"role": [membership.role, None]},
+        provider_id=membership.provider_id,
+    )
+    services.provider_membership_remove(membership=membership)
+
+
+@transaction.atomic
+def staff_venue_create(*, actor, provider: Provider, **fields) -> Venue:
+    venue = services.venue_create(city=provider.city, provider=provider, **fields)
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=venue,
+        changes=audit_diff({}, audit_snapshot(venue, VENUE_AUDITED)),
+        provider_id=provider.pk,
+    )
+    return venue
+
+
+@transaction.atomic
+def staff_venue_update(*, actor, venue: Venue, **fields) -> Venue:
+    before = audit_snapshot(venue, VENUE_AUDITED)
+    services.venue_update(venue=venue, **fields)
+    changes = audit_diff(before, audit_snapshot(venue, VENUE_AUDITED))
+    if changes:
+        audit_record(actor=actor, action="update", obj=venue, changes=changes, provider_id=venue.provider_id)
+    return venue

@@ -1,0 +1,33 @@
+"""The provider workspace, mounted at /staff/ (namespace "staff"). Every URL must have a rule
+in tests/workspace/test_permissions.py (the matrix fails on a URL without one)."""
+
+from django.urls import path
+
+from programmes.staff import views
+
+app_name = "staff"
+
+P = "<slug:provider_slug>/"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/", views.audit_all, name="audit-all"),
+    path(P, views.provider_home, name="provider-home"),
+    path(P + "programmes/new/", views.programme_create, name="programme-create"),
+    path(P + "programmes/preview/", views.programme_preview, name="programme-preview"),
+    path(P + "programmes/<int:pk>/", views.programme_edit, name="programme-edit"),
+    path(P + "programmes/<int:pk>/status/", views.programme_status, name="programme-status"),
+    path(P + "programmes/<int:pk>/courses/new/", views.course_create, name="course-create"),
+    path(P + "courses/<int:pk>/", views.course_detail, name="course-detail"),
+    path(P + "courses/<int:pk>/sessions/new/", views.session_create, name="session-create"),
+    path(P + "courses/<int:pk>/sessions/weekly/", views.sessions_weekly, name="sessions-weekly"),
+    path(P + "courses/<int:pk>/duplicate/", views.course_duplicate, name="course-duplicate"),
+    path(P + "sessions/<int:pk>/", views.session_edit, name="session-edit"),
+    path(P + "sessions/<int:pk>/cancel/", views.session_cancel, name="session-cancel"),
+    path(P + "members/", views.members, name="members"),
+    path(P + "members/<int:pk>/", views.member_edit, name="member-edit"),
+    path(P + "venues/", views.venues, name="venues"),
+    path(P + "venues/new/", views.venue_create, name="venue-create"),
+    path(P + "venues/<int:pk>/", views.venue_edit, name="venue-edit"),
+    path(P + "audit/", views.audit, name="audit"),
+]

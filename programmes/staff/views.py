@@ -1,0 +1,470 @@
+"""Workspace views: parse (forms), check (permissions), call one service or selector, render.
+Every view starts with staff_required and reaches objects only through the provider-scoped
+querysets of permissions.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programmes.models import Programme
+from programmes.services import ProgrammeError
+from programmes.staff import forms, selectors
+from programmes.staff import permissions as perm
+from programmes.staff import services as staff_services
+from programmes.staff.permissions import MANAGER, staff_required
+
+GET_POST = ["GET", "POST", "HEAD"]
+
+
+def _errors_to_form(form, exc: ProgrammeError) -> None:
+    """A service's error onto the form: on its field when the form has it, else form-wide."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _ctx(request, provider, **extra):
+    return {"provider": provider, "can_manage": perm.can_manage(request), **extra}
+
+
+# --- Home and provider --------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def home(request: HttpRequest) -> HttpResponse:
+    ids = None if request.is_city_admin else list(request.staff_roles)
+    providers = selectors.workspace_providers(provider_ids=ids)
+    return render(request, "staff/home.html", {"providers": providers, "roles": request.staff_roles})
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def provider_home(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug)
+    programmes = selectors.provider_programmes(provider=provider)
+    return render(request, "staff/provider_home.html", _ctx(request, provider, programmes=programmes))
+
+
+# --- Programmes ---------------------------------------------------------------------------
+
+
+def _programme_form(request, data=None, files=None, initial=None):
+    return forms.ProgrammeForm(data, files, initial=initial, instance=Programme())
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def programme_create(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug)
+    form = _programme_form(request)
+    if request.method == "POST":
+        form = _programme_form(request, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                programme = staff_services.staff_programme_create(
+                    actor=request.user,
+                    provider=provider,
+                    categories=form.cleaned_data["categories"],
+                    image=form.cleaned_data["image"],
+                    **form.service_fields(),
+                )
+            except ProgrammeError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The programme was saved as a draft."))
+                return redirect("staff:programme-edit", provider.slug, programme.pk)
+    return render(request, "staff/programme_form.html", _ctx(request, provider, form=form, programme=None))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def programme_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug)
+    programme = perm.get_or_404(perm.programmes_of(provider), pk=pk)
+    initial = model_to_dict(programme, fields=forms.ProgrammeForm.Meta.fields)
+    form = _programme_form(request, initial=initial)
+    if request.method == "POST":
+        form = _programme_form(request, request.POST, request.FILES, initial=initial)
+        if form.is_valid():
+            try:
+                staff_services.staff_programme_update(
+                    actor=request.user,
+                    programme=programme,
+                    categories=form.cleaned_data["categories"],
+                    image=form.cleaned_data["image"],
+                    **form.service_fields(),
+                )
+            except ProgrammeError as exc:
+                programme.refresh_from_db()
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect("staff:programme-edit", provider.slug, programme.pk)
+    courses = selectors.programme_courses(programme=programme)
+    return render(
+        request,
+        "staff/programme_form.html",
+        _ctx(request, provider, form=form, programme=programme, courses=courses),
+    )
+
+
+@staff_required
+@require_POST
+def programme_preview(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    """The card as it will look, from the form's current (unsaved) input (htmx)."""
+    provider = perm.provider_for_staff(request, provider_slug)
+    form = _programme_form(request, request.POST)
+    form.is_valid()  # only to get cleaned values; errors are shown on save
+    data = form.cleaned_data
+    preview = Programme(
+        provider=provider,
+        title_th=data.get("title_th") or request.POST.get("title_th", "")[:200],
+        title_en=data.get("title_en") or "",
+        summary_th=data.get("summary_th") or "",
+        summary_en=data.get("summary_en") or "",
+        age_min=data.get("age_min") or 0,
+        age_max=data.get("age_max"),
+        fee=data.get("fee") or 0,
+    )
+    return render(request, "staff/_programme_preview.html", {"preview": preview})
+
+
+@staff_required
+@require_POST
+def programme_status(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug)
+    programme = perm.get_or_404(perm.programmes_of(provider), pk=pk)
+    action = request.POST.get("action", "")
+    if action not in staff_services.STATUS_ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("staff:programme-edit", provider.slug, programme.pk)
+    try:
+        staff_services.staff_programme_set_status(actor=request.user, programme=programme, action=action)
+    except ProgrammeError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The status is now: %(status)s.") % {"status": programme.get_status_display()})
+    return redirect("staff:programme-edit", provider.slug, programme.pk)
+
+
+# --- Courses and sessions -----------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def course_create(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug)
+    programme = perm.get_or_404(perm.programmes_of(provider), pk=pk)
+    venues = perm.venues_usable_by(provider)
+    form = forms.CourseForm(venues=venues)
+    if request.method == "POST":
+        form = forms.CourseForm(request.POST, venues=venues)
+        if form.is_valid():
+            try:
+                course = staff_services.staff_course_create(
+                    actor=request.user, programme=programme, **form.cleaned_data
+                )
+            except ProgrammeError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The course was scheduled. Now add its sessions."))
+                return redirect("staff:course-detail", provider.slug, course.pk)
+    return render(request, "staff/course_form.html", _ctx(request, provider, form=form, programme=programme))
+
+
+def _course(request, provider_slug, pk):
+    provider = perm.provider_for_staff(request, provider_slug)
+    course = perm.get_or_404(perm.courses_of(provider).select_related("programme", "venue"), pk=pk)
+    return provider, course
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def course_detail(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider, course = _course(request, provider_slug, pk)
+    sessions = selectors.course_sessions_with_clashes(course=course)
+    session_form = forms.SessionForm(venues=perm.venues_usable_by(provider))
+    return render(
+        request,
+        "staff/course_detail.html",
+        _ctx(
+            request,
+            provider,
+            course=course,
+            sessions=sessions,
+            session_form=session_form,
+            weekly_form=forms.WeeklyPatternForm(initial={"date_from": course.starts_on, "date_to": course.ends_on}),
+            duplicate_form=forms.DuplicateCourseForm(initial={"weeks": 12}),
+        ),
+    )
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def session_create(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider, course = _course(request, provider_slug, pk)
+    venues = perm.venues_usable_by(provider)
+    form = forms.SessionForm(request.POST or None, venues=venues)
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.interval()
+        try:
+            staff_services.staff_session_create(
+                actor=request.user,
+                course=course,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                venue=form.cleaned_data["venue"],
+            )
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            venue_id = form.cleaned_data["venue"].pk if form.cleaned_data["venue"] else course.venue_id
+            clashes = selectors.session_clashes(venue_id=venue_id, intervals=[(starts_at, ends_at)])
+            if clashes:
+                messages.warning(request, _("Saved, but another session uses the same venue at that time."))
+            else:
+                messages.success(request, _("The session was added."))
+            return redirect("staff:course-detail", provider.slug, course.pk)
+    return render(request, "staff/session_form.html", _ctx(request, provider, course=course, form=form, session=None))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def sessions_weekly(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    """A weekly pattern: "preview" shows the dates (and clashes), "save" creates them."""
+    from programmes.services import local_interval, weekly_dates
+
+    provider, course = _course(request, provider_slug, pk)
+    form = forms.WeeklyPatternForm(
+        request.POST or None, initial={"date_from": course.starts_on, "date_to": course.ends_on}
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        pattern = form.pattern()
+        if request.POST.get("save"):
+            try:
+                created = staff_services.staff_sessions_generate(actor=request.user, course=course, **pattern)
+            except ProgrammeError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("%(count)s sessions were added.") % {"count": len(created)})
+                return redirect("staff:course-detail", provider.slug, course.pk)
+        days = weekly_dates(
+            weekdays=pattern["weekdays"],
+            date_from=pattern["date_from"],
+            date_to=pattern["date_to"],
+            skip=pattern["skip"],
+        )
+        intervals = [local_interval(day, pattern["start_time"], pattern["end_time"]) for day in days]
+        clashes = selectors.session_clashes(venue_id=course.venue_id, intervals=intervals)
+        preview = [
+            {
+                "starts_at": start,
+                "ends_at": end,
+                "clashes": clashes.get((start, end), []),
+                "outside": not course.starts_on <= start.date() <= course.ends_on,
+            }
+            for start, end in intervals
+        ]
+    return render(
+        request, "staff/sessions_weekly.html", _ctx(request, provider, course=course, form=form, preview=preview)
+    )
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def course_duplicate(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider, course = _course(request, provider_slug, pk)
+    form = forms.DuplicateCourseForm(request.POST or None, initial={"weeks": 12})
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = staff_services.staff_course_duplicate(
+                actor=request.user, course=course, weeks=form.cleaned_data["weeks"]
+            )
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The next run was scheduled."))
+            return redirect("staff:course-detail", provider.slug, copy.pk)
+    return render(request, "staff/course_duplicate.html", _ctx(request, provider, course=course, form=form))
+
+
+def _session(request, provider_slug, pk):
+    provider = perm.provider_for_staff(request, provider_slug)
+    session = perm.get_or_404(perm.sessions_of(provider).select_related("course__programme", "venue"), pk=pk)
+    return provider, session
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def session_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider, session = _session(request, provider_slug, pk)
+    venues = perm.venues_usable_by(provider)
+    form = forms.SessionForm(request.POST or None, venues=venues, initial=forms.SessionForm.initial_for(session))
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.interval()
+        try:
+            staff_services.staff_session_update(
+                actor=request.user,
+                session=session,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                venue=form.cleaned_data["venue"],
+            )
+        except ProgrammeError as exc:
+            session.refresh_from_db()
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The session was moved."))
+            return redirect("staff:course-detail", provider.slug, session.course_id)
+    return render(
+        request,
+        "staff/session_form.html",
+        _ctx(request, provider, course=session.course, form=form, session=session),
+    )
+
+
+@staff_required
+@require_POST
+def session_cancel(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider, session = _session(request, provider_slug, pk)
+    staff_services.staff_session_cancel(actor=request.user, session=session)
+    messages.success(request, _("The session was cancelled."))
+    return redirect("staff:course-detail", provider.slug, session.course_id)
+
+
+# --- Manager: staff memberships and venues ------------------------------------------------
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def members(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    form = forms.MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_membership_add(
+                actor=request.user, provider=provider, user=form.user, role=form.cleaned_data["role"]
+            )
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The staff member was added."))
+            return redirect("staff:members", provider.slug)
+    memberships = perm.memberships_of(provider).select_related("user").order_by("user__email")
+    return render(request, "staff/members.html", _ctx(request, provider, form=form, memberships=memberships))
+
+
+@staff_required
+@require_POST
+def member_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    membership = perm.get_or_404(perm.memberships_of(provider).select_related("user"), pk=pk)
+    try:
+        if request.POST.get("remove"):
+            staff_services.staff_membership_remove(actor=request.user, membership=membership)
+            messages.success(request, _("The staff member was removed."))
+        else:
+            form = forms.MemberRoleForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose editor or manager."))
+            else:
+                staff_services.staff_membership_change_role(
+                    actor=request.user, membership=membership, role=form.cleaned_data["role"]
+                )
+                messages.success(request, _("The role was changed."))
+    except ProgrammeError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("staff:members", provider.slug)
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def venues(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    venue_list = perm.venues_of(provider).select_related("district").order_by("name_th", "pk")
+    return render(request, "staff/venues.html", _ctx(request, provider, venues=venue_list))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def venue_create(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    form = forms.VenueForm(request.POST or None, city=provider.city)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("is_active", None)
+        try:
+            staff_services.staff_venue_create(actor=request.user, provider=provider, **data)
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The venue was saved."))
+            return redirect("staff:venues", provider.slug)
+    return render(request, "staff/venue_form.html", _ctx(request, provider, form=form, venue=None))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def venue_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    venue = perm.get_or_404(perm.venues_of(provider), pk=pk)
+    initial = model_to_dict(venue, fields=list(forms.VenueForm.base_fields))
+    form = forms.VenueForm(request.POST or None, city=provider.city, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_venue_update(actor=request.user, venue=venue, **form.cleaned_data)
+        except ProgrammeError as exc:
+            venue.refresh_from_db()
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The venue was saved."))
+            return redirect("staff:venues", provider.slug)
+    return render(request, "staff/venue_form.html", _ctx(request, provider, form=form, venue=venue))
+
+
+# --- Audit log ----------------------------------------------------------------------------
+
+
+def _audit_page(request, provider):
+    form = forms.AuditFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {"content_type_id": data["object_type"], "date_from": data["date_from"], "date_to": data["date_to"]}
+        entries = selectors.audit_entries(provider_id=provider.pk if provider else None, **filters)
+        if data["user"]:
+            entries = entries.filter(actor__email__iexact=data["user"])
+    else:
+        entries = selectors.audit_entries(provider_id=provider.pk if provider else None)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/audit.html",
+        {"provider": provider, "form": form, "page_obj": page, "can_manage": True},
+    )
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def audit(request: HttpRequest, provider_slug: str) -> HttpResponse:
+    provider = perm.provider_for_staff(request, provider_slug, min_role=MANAGER)
+    return _audit_page(request, provider)
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def audit_all(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    return _audit_page(request, None)
