@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", web_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("staff/run/", include("participants.staff.urls", namespace="staff-run")),
     path("staff/", include("programmes.staff.urls", namespace="staff")),
     path("", include("programmes.urls", namespace="programmes")),
     path("", include("participants.urls", namespace="participants")),

@@ -437,3 +437,32 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.token[:6]}…"
+
+
+class CompletionOverride(models.Model):
+    """Staff's decision on one enrolment's completion that replaces the attendance rule
+    (Course.completion_min_attendance_pct), with the reason (participants.services
+    completion_override_set). Without a row, the rule decides."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, related_name="completion_override", verbose_name=_("enrolment")
+    )
+    completed = models.BooleanField(_("completed"))
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"))
+
+    class Meta:
+        verbose_name = _("completion override")
+        verbose_name_plural = _("completion overrides")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="completion_override_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.completed}"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -1000,3 +1001,361 @@ def account_erase(*, user, now: dt.datetime | None = None) -> dict[str, int]:
         Notification.objects.filter(participant_id__in=ids).exclude(recipient=user).update(participant=None)
         user.delete()
     return {"participants": len(participants), "enrolments_released": released}
+
+
+# --- Running a course: attendance, completion, assisted registration (provider workspace) ---
+
+ATTENDANCE_NOTE_MAX = 300
+OVERRIDE_REASON_MAX = 300
+ROSTER_ATTENDING = ("confirmed", "completed")  # who is on the attendance register
+
+
+def _audit(*, actor, action: str, obj=None, changes=None, provider_id: int | None = None, note: str = "") -> None:
+    from learningcity.audit.services import audit_record
+
+    audit_record(actor=actor, action=action, obj=obj, changes=changes, provider_id=provider_id, note=note)
+
+
+def _check_provider_staff(actor, provider_id: int) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied
+    if actor.is_city_admin:
+        return
+    if not ProviderMembership.objects.filter(user=actor, provider_id=provider_id, provider__is_active=True).exists():
+        raise PermissionDenied
+
+
+def _attendance_note(value, errors: dict) -> str:
+    note = _clean_text(value)
+    if len(note) > ATTENDANCE_NOTE_MAX:
+        errors["note"] = [_("Use at most %(max)s characters.") % {"max": ATTENDANCE_NOTE_MAX}]
+    return note
+
+
+def attendance_mark(
+    *,
+    session,
+    participant: Participant,
+    status: str,
+    actor,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+):
+    """Record `participant` present or absent at `session` (the desired state, not a toggle).
+    Idempotent: one row per (session, participant) (INSERT ... ON CONFLICT DO UPDATE), the
+    last write wins, and repeating the same request writes nothing (no audit row either).
+    `note` None keeps the existing note. Only people on the register (a confirmed or
+    completed enrolment in the session's course) can be marked."""
+    from participants.models import Attendance
+
+    now = now or timezone.now()
+    course = Course.objects.select_related("programme").get(pk=session.course_id)
+    provider_id = course.programme.provider_id
+    _check_provider_staff(actor, provider_id)
+    errors: dict = {}
+    if status not in Attendance.Status.values:
+        errors["status"] = [_("Choose present or absent.")]
+    clean_note = None if note is None else _attendance_note(note, errors)
+    if session.is_cancelled:
+        errors["__all__"] = [_("This session was cancelled.")]
+    enrolment = (
+        Enrolment.objects.filter(participant=participant, course_id=session.course_id, status__in=ROSTER_ATTENDING)
+        .order_by("-pk")
+        .first()
+    )
+    if enrolment is None:
+        errors.setdefault("__all__", []).append(_("This person is not enrolled in this course."))
+    _raise(errors)
+    with transaction.atomic():
+        existing = Attendance.objects.filter(session=session, participant=participant).first()
+        new_note = (existing.note if existing else "") if clean_note is None else clean_note
+        if existing is not None and existing.status == status and existing.note == new_note:
+            return existing
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    session=session,
+                    participant=participant,
+                    enrolment=enrolment,
+                    status=status,
+                    marked_by=actor,
+                    marked_at=now,
+                    note=new_note,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["session", "participant"],
+            update_fields=["status", "marked_by", "marked_at", "note", "enrolment"],
+        )
+        row = Attendance.objects.get(session=session, participant=participant)
+        changes = {"status": [existing.status if existing else None, status]}
+        if existing is None or existing.note != new_note:
+            changes["note"] = [existing.note if existing else "", new_note]
+        _audit(actor=actor, action="attendance.mark", obj=row, changes=changes, provider_id=provider_id)
+    return row
+
+
+def attendance_mark_all_present(*, session, actor, now: dt.datetime | None = None) -> int:
+    """Mark everyone on the session's register present (one upsert; notes are kept).
+    Returns how many rows changed; running it twice changes nothing the second time."""
+    from participants.models import Attendance
+
+    now = now or timezone.now()
+    course = Course.objects.select_related("programme").get(pk=session.course_id)
+    provider_id = course.programme.provider_id
+    _check_provider_staff(actor, provider_id)
+    if session.is_cancelled:
+        raise ParticipantError({"__all__": [_("This session was cancelled.")]})
+    with transaction.atomic():
+        enrolments = list(
+            Enrolment.objects.filter(course_id=session.course_id, status__in=ROSTER_ATTENDING)
+            .exclude(participant__attendances__session=session, participant__attendances__status="present")
+            .order_by("participant_id", "-pk")
+            .distinct("participant_id")
+        )
+        if not enrolments:
+            return 0
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    session=session,
+                    participant_id=e.participant_id,
+                    enrolment=e,
+                    status=Attendance.Status.PRESENT,
+                    marked_by=actor,
+                    marked_at=now,
+                )
+                for e in enrolments
+            ],
+            update_conflicts=True,
+            unique_fields=["session", "participant"],
+            update_fields=["status", "marked_by", "marked_at", "enrolment"],
+        )
+        _audit(
+            actor=actor,
+            action="attendance.mark_all_present",
+            obj=session,
+            changes={"present": [None, len(enrolments)]},
+            provider_id=provider_id,
+        )
+    return len(enrolments)
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    enrolment: Enrolment
+    attended: int
+    total: int
+    rule_completed: bool
+    override: bool | None
+    override_reason: str
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.attended / self.total) if self.total else 0
+
+    @property
+    def completed(self) -> bool:
+        return self.rule_completed if self.override is None else self.override
+
+
+def completion_compute(*, course: Course) -> list[CompletionRow]:
+    """Each registered person's attendance against the course's rule: completed when the
+    sessions attended (present, not cancelled) are at least completion_min_attendance_pct %
+    of the course's non-cancelled sessions; a staff override (with its reason) replaces
+    the rule. Counted in SQL: two queries whatever the size of the course."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from participants.models import Attendance
+
+    total = course.sessions.filter(is_cancelled=False).count()
+    attended = (
+        Attendance.objects.filter(
+            participant_id=OuterRef("participant_id"),
+            session__course_id=course.pk,
+            session__is_cancelled=False,
+            status=Attendance.Status.PRESENT,
+        )
+        .order_by()
+        .values("participant_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    enrolments = (
+        Enrolment.objects.filter(course=course, status__in=ROSTER_ATTENDING)
+        .select_related("participant", "completion_override")
+        .annotate(attended=Coalesce(Subquery(attended, output_field=IntegerField()), 0))
+        .order_by("participant__given_name", "participant__family_name", "pk")
+    )
+    pct = course.completion_min_attendance_pct
+    rows = []
+    for enrolment in enrolments:
+        override = getattr(enrolment, "completion_override", None)
+        rows.append(
+            CompletionRow(
+                enrolment=enrolment,
+                attended=enrolment.attended,
+                total=total,
+                rule_completed=total > 0 and enrolment.attended * 100 >= pct * total,
+                override=override.completed if override else None,
+                override_reason=override.reason if override else "",
+            )
+        )
+    return rows
+
+
+def completion_override_set(
+    *, enrolment: Enrolment, completed: bool | None, reason: str, actor, now: dt.datetime | None = None
+):
+    """Override the completion rule for one enrolment (`completed` True/False, a reason is
+    required), or return to the rule (`completed` None). Audited."""
+    from participants.models import CompletionOverride
+
+    now = now or timezone.now()
+    course = Course.objects.select_related("programme").get(pk=enrolment.course_id)
+    provider_id = course.programme.provider_id
+    _check_provider_staff(actor, provider_id)
+    errors: dict = {}
+    reason = _clean_text(reason)
+    if completed is not None and not reason:
+        errors["reason"] = [_("Give the reason for the override.")]
+    elif len(reason) > OVERRIDE_REASON_MAX:
+        errors["reason"] = [_("Use at most %(max)s characters.") % {"max": OVERRIDE_REASON_MAX}]
+    if enrolment.status not in ROSTER_ATTENDING:
+        errors.setdefault("__all__", []).append(_("This person is not enrolled in this course."))
+    _raise(errors)
+    with transaction.atomic():
+        before = CompletionOverride.objects.select_for_update().filter(enrolment=enrolment).first()
+        old = before.completed if before else None
+        if completed is None:
+            CompletionOverride.objects.filter(enrolment=enrolment).delete()
+            result = None
+        else:
+            result, _created = CompletionOverride.objects.update_or_create(
+                enrolment=enrolment,
+                defaults={"completed": completed, "reason": reason, "decided_by": actor, "decided_at": now},
+            )
+        _audit(
+            actor=actor,
+            action="completion.override",
+            obj=enrolment,
+            changes={"completed": [old, completed]},
+            provider_id=provider_id,
+            note=reason,
+        )
+    return result
+
+
+def participant_register_assisted(
+    *,
+    actor,
+    provider,
+    consent: bool,
+    now: dt.datetime | None = None,
+    **fields,
+) -> Participant:
+    """Staff register a person who has no e-mail (at a desk, by phone): names, birth date,
+    sex, district, phone. `consent` is staff's record that the privacy notice was read to
+    the person and that they consented (Consent method staff_assisted, given_by = staff).
+    The person has no account; registered_by is the staff user. Adults only: a minor is
+    registered by a parent or guardian, as a dependant."""
+    now = now or timezone.now()
+    _check_provider_staff(actor, provider.pk)
+    today = timezone.localdate(now)
+    errors: dict = {}
+    allowed = {
+        "given_name",
+        "family_name",
+        "birth_date",
+        "birth_date_is_year_only",
+        "sex",
+        "district",
+        "lives_outside_city",
+        "preferred_language",
+        "phone",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"participant_register_assisted() got unexpected fields: {sorted(unknown)}")
+    profile = _profile_fields(fields, errors, today, partial=False)
+    if not consent:
+        errors["consent"] = [_("Read the privacy notice to the person and record their consent.")]
+    if profile.get("birth_date") and _age(profile["birth_date"], today) < ADULT_AGE:
+        errors["birth_date"] = [
+            _("People under 20 are registered by a parent or guardian, as a dependant on their account.")
+        ]
+    _raise(errors)
+    with transaction.atomic():
+        participant = Participant.objects.create(
+            account=None, is_self=False, created_by_staff=True, registered_by=actor, **profile
+        )
+        _consent_add(
+            participant=participant,
+            purpose=Consent.Purpose.PRIVACY_NOTICE,
+            notice=_notice(now),
+            actor=actor,
+            now=now,
+            method=Consent.Method.STAFF_ASSISTED,
+        )
+        _audit(actor=actor, action="participant.register_assisted", obj=participant, provider_id=provider.pk)
+    return participant
+
+
+def enrolment_create_assisted(
+    *, participant: Participant, course: Course, actor, now: dt.datetime | None = None
+) -> Enrolment:
+    """Staff enrol a person at the desk or by phone: enrolment_create with the same rules and
+    the same no-overbooking guarantee (the course row is locked), plus an audit entry."""
+    now = now or timezone.now()
+    provider_id = Course.objects.filter(pk=course.pk).values_list("programme__provider_id", flat=True).get()
+    _check_provider_staff(actor, provider_id)
+    with transaction.atomic():
+        enrolment = enrolment_create(participant=participant, course=course, actor=actor, now=now)
+        _audit(
+            actor=actor,
+            action="enrolment.create_assisted",
+            obj=enrolment,
+            changes={"status": [None, enrolment.status]},
+            provider_id=provider_id,
+        )
+    return enrolment
+
+
+def personal_data_viewed(*, actor, action: str, obj, provider_id: int, note: str = "") -> None:
+    """Log a staff member's access to personal data (a roster, an export, a participant's
+    details, a slip): PDPA requires that access be traceable."""
+    _audit(actor=actor, action=action, obj=obj, provider_id=provider_id, note=note)
+
+
+def staff_course_capacity_change(*, course: Course, capacity: int, actor, now: dt.datetime | None = None) -> Course:
+    """course_capacity_change from the workspace, with an audit entry (same transaction)."""
+    before = course.capacity
+    with transaction.atomic():
+        locked = course_capacity_change(course=course, capacity=capacity, actor=actor, now=now)
+        _audit(
+            actor=actor,
+            action="course.capacity_change",
+            obj=locked,
+            changes={"capacity": [before, capacity]},
+            provider_id=locked.programme.provider_id,
+        )
+    return locked
+
+
+def staff_course_cancel(*, course: Course, actor, now: dt.datetime | None = None) -> Course:
+    """course_cancel_with_enrolments from the workspace, with an audit entry. A course
+    already cancelled is left alone (nothing is sent twice)."""
+    with transaction.atomic():
+        if Course.objects.filter(pk=course.pk, status=Course.Status.CANCELLED).exists():
+            _check_course_staff(actor, course)
+            return course
+        locked = course_cancel_with_enrolments(course=course, actor=actor, now=now)
+        _audit(
+            actor=actor,
+            action="course.cancel",
+            obj=locked,
+            changes={"status": [Course.Status.SCHEDULED, Course.Status.CANCELLED]},
+            provider_id=locked.programme.provider_id,
+        )
+    return locked
