@@ -19,7 +19,36 @@ class AuditEntry(models.Model):
         related_name="audit_entries",
         verbose_name=_("user"),
     )
-    action = models.CharField(_("action"), max_length=40)
+
+    class Action(models.TextChoices):
+        """The codes services record, with labels for the audit pages. The stored value stays
+        the code; a code not listed here still saves and shows as itself."""
+
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        PUBLISH = "publish", _("Published")
+        ARCHIVE = "archive", _("Archived")
+        DRAFT = "draft", _("Back to draft")
+        CANCEL = "cancel", _("Cancelled")
+        DUPLICATE = "duplicate", _("Duplicated")
+        GENERATE_SESSIONS = "generate_sessions", _("Weekly sessions added")
+        ATTENDANCE_MARK = "attendance.mark", _("Attendance marked")
+        ATTENDANCE_MARK_ALL_PRESENT = "attendance.mark_all_present", _("All marked present")
+        COMPLETION_OVERRIDE = "completion.override", _("Completion overridden")
+        COURSE_CANCEL = "course.cancel", _("Course cancelled")
+        COURSE_CAPACITY_CHANGE = "course.capacity_change", _("Capacity changed")
+        ENROLMENT_CREATE_ASSISTED = "enrolment.create_assisted", _("Enrolled at the desk")
+        PARTICIPANT_REGISTER_ASSISTED = "participant.register_assisted", _("Registered at the desk")
+        COMPLETION_VIEW = "completion.view", _("Viewed completion")
+        PARTICIPANT_SEARCH = "participant.search", _("Searched for people")
+        PARTICIPANT_VIEW = "participant.view", _("Viewed a person")
+        REGISTER_VIEW = "register.view", _("Viewed the attendance register")
+        ROSTER_EXPORT = "roster.export", _("Exported the roster")
+        ROSTER_VIEW = "roster.view", _("Viewed the roster")
+        SLIP_VIEW = "slip.view", _("Viewed an enrolment slip")
+
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("object type")
     )
