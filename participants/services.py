@@ -47,7 +47,7 @@ from participants.models import (
 from participants.notifications import notify
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
 from programmes import services as programme_services
-from programmes.models import Course, Programme, ProviderMembership
+from programmes.models import Course, CourseChange, Programme, ProviderMembership
 
 S = Enrolment.Status
 R = Enrolment.CancelledReason
@@ -881,7 +881,8 @@ def course_change_notify(*, course: Course, change: str = "", now: dt.datetime |
     """Tell everyone with an active enrolment that staff changed the course (dates, venue,
     times). `change` is staff's short description, shown as written. Returns how many."""
     now = now or timezone.now()
-    change = _clean_text(change, multiline=True)[:1000]
+    if isinstance(change, str):
+        change = _clean_text(change, multiline=True)[:1000]
     enrolments = list(
         Enrolment.objects.filter(course=course, status__in=ACTIVE_ENROLMENT_STATUSES).select_related(
             "participant__account"
@@ -1359,3 +1360,43 @@ def staff_course_cancel(*, course: Course, actor, now: dt.datetime | None = None
             provider_id=locked.programme.provider_id,
         )
     return locked
+
+
+# --- Schedule changes made by staff (the programmes outbox) ------------------------------
+
+
+class ScheduleChangeText:
+    """What changed, rendered when the message is written: notify() renders each message
+    inside the recipient's language, so str() here follows that language and calendar."""
+
+    def __init__(self, change: CourseChange) -> None:
+        self.kind = change.kind
+        self.old = change.old_starts_at
+        self.new = change.new_starts_at
+
+    def __str__(self) -> str:
+        if self.kind == CourseChange.Kind.SESSION_CANCELLED:
+            return _("The session of %(date)s is cancelled.") % {"date": format_local(self.old, "datetime")}
+        return _("The session of %(old)s has moved to %(new)s.") % {
+            "old": format_local(self.old, "datetime"),
+            "new": format_local(self.new, "datetime"),
+        }
+
+
+def course_changes_notify(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Tell everyone enrolled about the schedule changes staff made (CourseChange rows
+    written by programmes.services). Safe to run twice or at once in two workers: rows are
+    claimed with SKIP LOCKED and stamped `notified_at` in the same transaction as the
+    notifications. Returns how many changes were reported."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changes = list(
+            CourseChange.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notified_at__isnull=True)
+            .select_related("course__programme__provider", "course__venue")
+            .order_by("created_at", "pk")[:limit]
+        )
+        for change in changes:
+            course_change_notify(course=change.course, change=ScheduleChangeText(change), now=now)
+        CourseChange.objects.filter(pk__in=[change.pk for change in changes]).update(notified_at=now)
+    return len(changes)

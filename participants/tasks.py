@@ -33,3 +33,10 @@ def enrolment_reminders_send() -> int:
     """Remind confirmed participants the day before a course's first session. Idempotent:
     each enrolment's reminder is stamped (`reminder_sent_at`) and sent once."""
     return services.enrolment_reminders_send()
+
+
+@shared_task(acks_late=True)
+def course_changes_notify() -> int:
+    """Tell enrolled people about sessions staff moved or cancelled. Idempotent: each
+    CourseChange row is claimed (SKIP LOCKED) and stamped `notified_at` once."""
+    return services.course_changes_notify()

@@ -10,6 +10,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -560,3 +561,39 @@ class Session(models.Model):
     @property
     def duration_hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+class CourseChange(models.Model):
+    """A change to a course's schedule that the people enrolled must be told about.
+
+    Written by the programmes services in the same transaction as the change (an outbox):
+    programmes may not import participants, so the participants app reads these rows
+    (`participants.services.course_changes_notify`, a beat job every minute), tells everyone
+    enrolled, and stamps `notified_at`. Nothing is lost if the worker is down, and a row is
+    never reported twice."""
+
+    class Kind(models.TextChoices):
+        SESSION_MOVED = "session_moved", _("Session moved")
+        SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="changes", verbose_name=_("course"))
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("session")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    old_starts_at = models.DateTimeField(_("was at"), null=True, blank=True)
+    new_starts_at = models.DateTimeField(_("now at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    notified_at = models.DateTimeField(_("people told"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("course change")
+        verbose_name_plural = _("course changes")
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="coursechange_pending", condition=models.Q(notified_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

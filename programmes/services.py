@@ -26,7 +26,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from learningcity.city.models import City, District
-from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
+from programmes.models import (
+    Category,
+    Course,
+    CourseChange,
+    Programme,
+    Provider,
+    ProviderMembership,
+    Session,
+    Venue,
+)
 
 
 class ProgrammeError(ValidationError):
@@ -572,9 +581,19 @@ def session_create(
 
 
 @transaction.atomic
+@transaction.atomic
 def session_cancel(*, session: Session, now: dt.datetime | None = None) -> Session:
+    was_cancelled = session.is_cancelled
     session.is_cancelled = True
     session.save(update_fields=["is_cancelled"])
+    if not was_cancelled:
+        CourseChange.objects.create(
+            course_id=session.course_id,
+            session=session,
+            kind=CourseChange.Kind.SESSION_CANCELLED,
+            old_starts_at=session.starts_at,
+            created_at=now or timezone.now(),
+        )
     programme_refresh_schedule(programme_id=session.course.programme_id, now=now)
     return session
 
@@ -661,11 +680,23 @@ def session_update(
     day = timezone.localdate(starts_at)
     if not course.starts_on <= day <= course.ends_on:
         raise ProgrammeError({"starts_at": [_("The session must take place within the course's dates.")]})
+    before = (session.starts_at, session.ends_at, session.venue_id)
     session.starts_at = starts_at
     session.ends_at = ends_at
     session.venue = venue if venue is not None else session.venue
     _full_clean(session)
-    session.save(update_fields=["starts_at", "ends_at", "venue"])
+    with transaction.atomic():
+        session.save(update_fields=["starts_at", "ends_at", "venue"])
+        if before != (session.starts_at, session.ends_at, session.venue_id) and not session.is_cancelled:
+            # The outbox row for participants: everyone enrolled is told (see CourseChange).
+            CourseChange.objects.create(
+                course_id=course.pk,
+                session=session,
+                kind=CourseChange.Kind.SESSION_MOVED,
+                old_starts_at=before[0],
+                new_starts_at=session.starts_at,
+                created_at=now or timezone.now(),
+            )
     programme_refresh_schedule(programme_id=course.programme_id, now=now)
     return session
 

@@ -142,6 +142,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programmes.tasks.programmes_refresh_schedule_all",
         "schedule": crontab(minute=5),
     },
+    "participants-notify-schedule-changes-every-minute": {
+        "task": "participants.tasks.course_changes_notify",
+        "schedule": crontab(),
+    },
     "participants-dispatch-pending-notifications-every-minute": {
         "task": "participants.tasks.notifications_dispatch_pending",
         "schedule": crontab(),
