@@ -212,3 +212,38 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     status = "confirmed"
     created_at = factory.LazyFunction(timezone.now)
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+def open_course(
+    *,
+    provider,
+    capacity=10,
+    age_min=0,
+    age_max=None,
+    sessions=1,
+    title_th="การใช้สมาร์ตโฟนสำหรับผู้สูงวัย",
+    title_en="Smartphone skills",
+    **kwargs,
+):
+    """A scheduled course of a published programme of `provider`, open for enrolment now,
+    starting in a week, with `sessions` weekly two-hour sessions at 09:00 Bangkok time."""
+    programme = ProgrammeFactory(
+        provider=provider, age_min=age_min, age_max=age_max, title_th=title_th, title_en=title_en
+    )
+    now = timezone.now()
+    defaults = {
+        "starts_on": timezone.localdate() + dt.timedelta(days=7),
+        "enrolment_opens_at": now - dt.timedelta(days=1),
+        "enrolment_closes_at": now + dt.timedelta(days=6),
+        "cancellation_deadline": now + dt.timedelta(days=5),
+    }
+    defaults.update(kwargs)
+    course = CourseFactory(programme=programme, capacity=capacity, venue__city=provider.city, **defaults)
+    for n in range(sessions):
+        SessionFactory(
+            course=course,
+            starts_at=dt.datetime.combine(
+                course.starts_on + dt.timedelta(days=7 * n), dt.time(9, 0), tzinfo=timezone.get_current_timezone()
+            ),
+        )
+    return course

@@ -1,17 +1,12 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from tests.factories import (
     CityFactory,
-    CourseFactory,
     DistrictFactory,
     ParticipantFactory,
-    ProgrammeFactory,
     ProviderFactory,
-    SessionFactory,
     UserFactory,
+    open_course,
 )
 
 
@@ -32,34 +27,10 @@ def provider(city):
 
 @pytest.fixture
 def make_course(provider):
-    """A scheduled course of a published programme, open for enrolment now, starting in a
-    week, with one session on its first day."""
+    """A course open for enrolment now, starting in a week (tests/factories.open_course)."""
 
-    def make(*, capacity=10, age_min=0, age_max=None, sessions=1, **kwargs):
-        programme = ProgrammeFactory(
-            provider=provider,
-            age_min=age_min,
-            age_max=age_max,
-            title_th="การใช้สมาร์ตโฟนสำหรับผู้สูงวัย",
-            title_en="Smartphone skills",
-        )
-        now = timezone.now()
-        defaults = {
-            "starts_on": timezone.localdate() + dt.timedelta(days=7),
-            "enrolment_opens_at": now - dt.timedelta(days=1),
-            "enrolment_closes_at": now + dt.timedelta(days=6),
-            "cancellation_deadline": now + dt.timedelta(days=5),
-        }
-        defaults.update(kwargs)
-        course = CourseFactory(programme=programme, capacity=capacity, venue__city=provider.city, **defaults)
-        for n in range(sessions):
-            SessionFactory(
-                course=course,
-                starts_at=dt.datetime.combine(
-                    course.starts_on + dt.timedelta(days=7 * n), dt.time(9, 0), tzinfo=timezone.get_current_timezone()
-                ),
-            )
-        return course
+    def make(**kwargs):
+        return open_course(provider=provider, **kwargs)
 
     return make
 
