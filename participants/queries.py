@@ -107,7 +107,7 @@ def course_enrol_state(*, course: Course, user, loaded: AccountEnrolments | None
     """The state of `course` for `user`: their active enrolments in it, who may still enrol
     (not yet enrolled and in the programme's age range on the first day) and whether the
     enrolment window is open. No query when `loaded` is given and course.programme is cached."""
-    is_open = course.enrolment_is_open(now=now) and course.ends_on >= timezone.localdate(now)
+    is_open = course.enrolment_is_open(now=now)
     state = CourseEnrolState(
         course=course,
         authenticated=bool(getattr(user, "is_authenticated", False)),

@@ -515,12 +515,22 @@ class Course(models.Model):
         return self.venue_id is None
 
     def enrolment_is_open(self, *, now) -> bool:
-        """Within the enrolment window and still scheduled (places are checked separately)."""
-        if self.status != self.Status.SCHEDULED:
+        """Scheduled, not yet ended, and within the enrolment window (places are checked
+        separately). participants.services applies the same rule, with a reason for each
+        refusal, under the course's row lock."""
+        if self.status != self.Status.SCHEDULED or self.ends_on < timezone.localdate(now):
             return False
         if self.enrolment_opens_at and now < self.enrolment_opens_at:
             return False
         return not (self.enrolment_closes_at and now >= self.enrolment_closes_at)
+
+    def enrolment_state_at(self, *, now) -> str:
+        """"open", "waitlist" (open but full), "not_yet" (the window opens later) or "closed"."""
+        if self.enrolment_is_open(now=now):
+            return "waitlist" if self.is_full else "open"
+        if self.status == self.Status.SCHEDULED and self.enrolment_opens_at and now < self.enrolment_opens_at:
+            return "not_yet"
+        return "closed"
 
 
 class Session(models.Model):

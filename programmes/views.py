@@ -22,7 +22,6 @@ from django.views.decorators.vary import vary_on_headers
 from learningcity.city.selectors import city_current
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
-from programmes.models import Course
 from programmes.selectors import (
     catalogue_districts,
     category_list,
@@ -104,12 +103,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/catalogue.html", context)
 
 
-def _enrolment_state(course: Course, now) -> str:
-    if course.enrolment_is_open(now=now):
-        return "waitlist" if course.is_full else "open"
-    if course.status == Course.Status.SCHEDULED and course.enrolment_opens_at and now < course.enrolment_opens_at:
-        return "not_yet"
-    return "closed"
 
 
 @require_GET
@@ -120,7 +113,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No such programme."))
     courses = programme.upcoming_courses
     for course in courses:
-        course.enrolment_state = _enrolment_state(course, now)
+        course.enrolment_state = course.enrolment_state_at(now=now)
     page_url = request.build_absolute_uri(request.path)
     return render(
         request,

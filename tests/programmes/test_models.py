@@ -127,3 +127,27 @@ def test_database_has_pg_trgm_and_utf8_trigrams():
         assert cursor.fetchone() == ("pg_trgm",)
         cursor.execute("SELECT show_trgm('ชีวิต')")
         assert cursor.fetchone()[0] != []
+
+
+def test_enrolment_state_follows_the_window_and_the_end_of_the_course():
+    from tests.factories import CourseFactory
+
+    now = timezone.now()
+    course = CourseFactory.build(
+        status=Course.Status.SCHEDULED,
+        starts_on=timezone.localdate(now) - dt.timedelta(days=20),
+        ends_on=timezone.localdate(now) - dt.timedelta(days=1),
+        capacity=5,
+        seats_taken=0,
+        enrolment_opens_at=None,
+        enrolment_closes_at=None,
+    )
+    assert course.enrolment_state_at(now=now) == "closed"  # ended, though still "scheduled"
+    course.ends_on = timezone.localdate(now) + dt.timedelta(days=10)
+    assert course.enrolment_state_at(now=now) == "open"
+    course.seats_taken = 5
+    assert course.enrolment_state_at(now=now) == "waitlist"
+    course.enrolment_opens_at = now + dt.timedelta(days=1)
+    assert course.enrolment_state_at(now=now) == "not_yet"
+    course.status = Course.Status.CANCELLED
+    assert course.enrolment_state_at(now=now) == "closed"
