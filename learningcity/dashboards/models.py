@@ -1,0 +1,200 @@
+"""Participation summary tables, built in SQL by the refresh jobs (see aggregation.py).
+
+Nothing here is written by the ORM on the request path: the tables are filled with
+INSERT ... SELECT ... GROUP BY inside PostgreSQL and read by the dashboard selectors.
+
+Dimensions shared by the tables
+- ``district``: the participant's district of residence (NULL: lives outside the city or unknown).
+- ``age_from``: a fine age group, named by its lower bound (see ``AgeGroup``), chosen so that
+  both the city's five age bands (0-5, 6-14, 15-24, 25-59, 60+) and the SDG 4.3.1 ranges
+  (15-24, 25-64, 60+) are sums of whole groups. Age is taken on the activity day for daily
+  facts and on the last day of the period for distinct learners, so a person is in exactly one
+  group per row set and learner counts add up across district x age x sex.
+- ``sex``: the participant's recorded sex (female, male, other, prefer_not).
+- ``provider``, ``category`` (the programme's first category by position, so that every
+  enrolment is counted once; NULL when it has none), ``format`` (in_person, online, hybrid).
+Foreign keys carry no database constraint: a summary row must never block a data fix, and a
+full rebuild replaces everything.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class AgeGroup(models.IntegerChoices):
+    """Fine age groups, by lower bound. Bands and SDG ranges are unions of these."""
+
+    EARLY_CHILDHOOD = 0, _("0-5")
+    SCHOOL_AGE = 6, _("6-14")
+    YOUTH = 15, _("15-24")
+    ADULTS = 25, _("25-59")
+    OLDER_60 = 60, _("60-64")
+    OLDER_65 = 65, _("65 and over")
+
+
+# The city's age bands (DOMAIN.md) and the SDG 4.3.1 ranges as sets of AgeGroup values.
+AGE_BANDS: dict[str, tuple[int, ...]] = {
+    "0-5": (0,),
+    "6-14": (6,),
+    "15-24": (15,),
+    "25-59": (25,),
+    "60+": (60, 65),
+}
+SDG_AGE_RANGES: dict[str, tuple[int, ...]] = {
+    "15-24": (15,),
+    "25-64": (25, 60),
+    "60+": (60, 65),
+}
+# Inclusive ages of each group, for population denominators (None: no upper bound).
+AGE_GROUP_BOUNDS: dict[int, tuple[int, int | None]] = {
+    0: (0, 5),
+    6: (6, 14),
+    15: (15, 24),
+    25: (25, 59),
+    60: (60, 64),
+    65: (65, None),
+}
+
+
+class ActivityDay(models.Model):
+    """Day-grain facts. One row per day x dimensions with any activity on that day.
+
+    enrolments       enrolment requests made that day (any outcome)
+    confirmed        places confirmed that day
+    waitlist_unmet   requests made that day that went to the waiting list and never got a place
+    attendances      'present' marks at non-cancelled sessions held that day
+    learning_minutes minutes of those sessions (session length x people present)
+    completions      enrolments completed, counted on the course's last day (rule or override)
+    """
+
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    day = models.DateField(_("day"))
+    district = models.ForeignKey(
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
+    sex = models.CharField(_("sex"), max_length=16)
+    provider = models.ForeignKey(
+        "programmes.Provider", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.ForeignKey(
+        "programmes.Category", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    format = models.CharField(_("format"), max_length=16)
+    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
+    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
+    attendances = models.PositiveIntegerField(_("attendances"), default=0)
+    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
+    completions = models.PositiveIntegerField(_("completions"), default=0)
+
+    class Meta:
+        verbose_name = _("activity per day")
+        verbose_name_plural = _("activity per day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "city", "district", "age_from", "sex", "provider", "category", "format"],
+                name="dashboards_activityday_cell",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["city", "day"], name="dash_activityday_city_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.district_id} {self.age_from} {self.sex}"
+
+
+class LearnerPeriod(models.Model):
+    """Distinct learners (people present at least once at a non-cancelled session) per period.
+
+    ``dimension`` says which activity dimension the row is split by: "all" (no split; rows add
+    up across district x age x sex), or "provider", "category", "block" (GNLC building block
+    1-6 through the categories) and "format", where ``value`` holds the id, block number or
+    format: a person who learnt with two providers counts once under each, so these rows do not
+    add up across values.
+    """
+
+    class Kind(models.TextChoices):
+        MONTH = "month", pgettext_lazy("period", "Month")
+        YEAR = "year", pgettext_lazy("period", "Calendar year")
+        ROLLING_12 = "rolling12", pgettext_lazy("period", "12 months to the end of the month")
+
+    class Dimension(models.TextChoices):
+        ALL = "all", _("All learning")
+        PROVIDER = "provider", _("Provider")
+        CATEGORY = "category", _("Category")
+        BLOCK = "block", _("Building block")
+        FORMAT = "format", _("Format")
+
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(_("period"), max_length=12, choices=Kind.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    dimension = models.CharField(_("split by"), max_length=12, choices=Dimension.choices)
+    value = models.CharField(_("value"), max_length=32, blank=True, default="")
+    district = models.ForeignKey(
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
+    sex = models.CharField(_("sex"), max_length=16)
+    learners = models.PositiveIntegerField(_("learners"))
+
+    class Meta:
+        verbose_name = _("learners per period")
+        verbose_name_plural = _("learners per period")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "kind", "period_end", "dimension", "value", "district", "age_from", "sex"],
+                name="dashboards_learnerperiod_cell",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["city", "kind", "period_end", "dimension"], name="dash_learnerperiod_find")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
+
+
+class DirtyDay(models.Model):
+    """A day whose facts must be recomputed: written by database triggers on enrolments,
+    attendance, sessions, courses, completion overrides and participants (set-based, statement
+    level), claimed and deleted by the incremental refresh in the same transaction that
+    rewrites the day."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    marked_at = models.DateTimeField(_("marked"))
+
+    class Meta:
+        verbose_name = _("day to refresh")
+        verbose_name_plural = _("days to refresh")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class RefreshRun(models.Model):
+    """One run of a refresh job: what it did and how long it took. The newest successful run
+    gives the dashboards' "data as of" (changes committed before ``started_at`` are in)."""
+
+    class Kind(models.TextChoices):
+        INCREMENTAL = "incremental", _("Incremental")
+        ROLLING = "rolling", _("Nightly rolling windows")
+        REBUILD = "rebuild", _("Full rebuild")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    days_refreshed = models.PositiveIntegerField(_("days refreshed"), default=0)
+    periods_refreshed = models.PositiveIntegerField(_("periods refreshed"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("refresh run")
+        verbose_name_plural = _("refresh runs")
+        get_latest_by = "started_at"
+        indexes = [models.Index(fields=["-started_at"], name="dash_refreshrun_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M}"
