@@ -101,6 +101,10 @@ class Participant(models.Model):
         verbose_name=_("registered by (staff)"),
     )
     created_by_staff = models.BooleanField(_("registered by staff"), default=False)
+    # A minor registered at the desk (no account): the parent or guardian who was present,
+    # consented on the minor's behalf and is the contact on rosters.
+    guardian_name = models.CharField(_("parent or guardian"), max_length=200, blank=True)
+    guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learningcity.dates import format_local
@@ -993,6 +993,7 @@ def account_erase(*, user, now: dt.datetime | None = None) -> dict[str, int]:
             participant.account = None
             participant.is_self = False
             participant.given_name = participant.family_name = participant.phone = participant.access_needs = ""
+            participant.guardian_name = participant.guardian_phone = ""
             participant.has_disability = None
             participant.birth_date = dt.date(participant.birth_date.year, 7, 1)
             participant.birth_date_is_year_only = True
@@ -1253,14 +1254,25 @@ def participant_register_assisted(
     actor,
     provider,
     consent: bool,
+    guardian_name: str = "",
+    guardian_phone: str = "",
+    guardian_consent: bool = False,
+    minor_agrees: bool = False,
     now: dt.datetime | None = None,
     **fields,
 ) -> Participant:
     """Staff register a person who has no e-mail (at a desk, by phone): names, birth date,
-    sex, district, phone. `consent` is staff's record that the privacy notice was read to
-    the person and that they consented (Consent method staff_assisted, given_by = staff).
-    The person has no account; registered_by is the staff user. Adults only: a minor is
-    registered by a parent or guardian, as a dependant."""
+    sex, district, phone. The person has no account; registered_by is the staff user.
+
+    Adults: `consent` is staff's record that the privacy notice was read to the person and
+    that they consented (Consent method staff_assisted, given_by = staff).
+
+    Minors (under 20) only with a parent or guardian present, as for dependants (PDPA): the
+    guardian's name and phone are required (they are the contact on rosters), and
+    `guardian_consent` records that the notice was read to the guardian and that they
+    consent on the minor's behalf; from 10 to 19 also `minor_agrees` (the young person was
+    told and agrees); under 10 only the guardian consents. Recorded as a privacy-notice and a
+    guardian consent, on_behalf, subject_agreed for 10-19, method staff_assisted."""
     now = now or timezone.now()
     _check_provider_staff(actor, provider.pk)
     today = timezone.localdate(now)
@@ -1280,25 +1292,46 @@ def participant_register_assisted(
     if unknown:
         raise TypeError(f"participant_register_assisted() got unexpected fields: {sorted(unknown)}")
     profile = _profile_fields(fields, errors, today, partial=False)
-    if not consent:
+    birth = profile.get("birth_date")
+    age = _age(birth, today) if birth else None
+    minor = age is not None and age < ADULT_AGE
+    guardian = {"guardian_name": "", "guardian_phone": ""}
+    if minor:
+        guardian["guardian_name"] = _name(guardian_name, "guardian_name", errors)
+        phone = _clean_text(guardian_phone)
+        if not phone:
+            errors["guardian_phone"] = [_("Enter the guardian's phone number: they are the contact for a minor.")]
+        elif not PHONE_RE.match(phone):
+            errors["guardian_phone"] = [_("Enter a phone number with digits only, for example 081 234 5678.")]
+        guardian["guardian_phone"] = phone
+        if not guardian_consent:
+            errors["guardian_consent"] = [
+                _("A person under 20 is registered only with a parent or guardian present who consents for them.")
+            ]
+        if age >= GUARDIAN_ONLY_AGE and not minor_agrees:
+            errors["minor_agrees"] = [
+                _("Confirm that %(name)s has been told about the privacy notice and agrees.")
+                % {"name": profile.get("given_name") or _("this person")}
+            ]
+    elif not consent:
         errors["consent"] = [_("Read the privacy notice to the person and record their consent.")]
-    if profile.get("birth_date") and _age(profile["birth_date"], today) < ADULT_AGE:
-        errors["birth_date"] = [
-            _("People under 20 are registered by a parent or guardian, as a dependant on their account.")
-        ]
     _raise(errors)
+    subject_agreed = not minor or age >= GUARDIAN_ONLY_AGE
     with transaction.atomic():
         participant = Participant.objects.create(
-            account=None, is_self=False, created_by_staff=True, registered_by=actor, **profile
+            account=None, is_self=False, created_by_staff=True, registered_by=actor, **profile, **guardian
         )
-        _consent_add(
-            participant=participant,
-            purpose=Consent.Purpose.PRIVACY_NOTICE,
-            notice=_notice(now),
-            actor=actor,
-            now=now,
-            method=Consent.Method.STAFF_ASSISTED,
-        )
+        common = {
+            "participant": participant,
+            "notice": _notice(now),
+            "actor": actor,
+            "now": now,
+            "method": Consent.Method.STAFF_ASSISTED,
+            "subject_agreed": subject_agreed,
+        }
+        _consent_add(purpose=Consent.Purpose.PRIVACY_NOTICE, **common)
+        if minor:
+            _consent_add(purpose=Consent.Purpose.GUARDIAN, **common)
         _audit(actor=actor, action="participant.register_assisted", obj=participant, provider_id=provider.pk)
     return participant
 
@@ -1373,8 +1406,39 @@ class ScheduleChangeText:
         self.kind = change.kind
         self.old = change.old_starts_at
         self.new = change.new_starts_at
+        self.details = change.details or {}
+        self.starts_on = change.course.starts_on
+        self.ends_on = change.course.ends_on
+
+    @staticmethod
+    def _venue(names) -> str:
+        if not names:
+            return _("online")
+        english = (translation.get_language() or "th").startswith("en")
+        return (names.get("en") if english else "") or names.get("th") or ""
+
+    def _course_changed(self) -> str:
+        parts = []
+        if "starts_on" in self.details or "ends_on" in self.details:
+            starts = self.details.get("starts_on", [None, None])[1]
+            ends = self.details.get("ends_on", [None, None])[1]
+            parts.append(
+                _("The course now runs from %(start)s to %(end)s.")
+                % {
+                    "start": format_local(dt.date.fromisoformat(starts) if starts else self.starts_on),
+                    "end": format_local(dt.date.fromisoformat(ends) if ends else self.ends_on),
+                }
+            )
+        if "venue" in self.details:
+            old, new = self.details["venue"]
+            parts.append(
+                _("It now takes place at %(new)s (was %(old)s).") % {"new": self._venue(new), "old": self._venue(old)}
+            )
+        return " ".join(parts)
 
     def __str__(self) -> str:
+        if self.kind == CourseChange.Kind.COURSE_CHANGED:
+            return self._course_changed()
         if self.kind == CourseChange.Kind.SESSION_CANCELLED:
             return _("The session of %(date)s is cancelled.") % {"date": format_local(self.old, "datetime")}
         return _("The session of %(old)s has moved to %(new)s.") % {

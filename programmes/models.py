@@ -257,6 +257,7 @@ class Programme(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        PENDING_REVIEW = "pending_review", _("Submitted for review")
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
 
@@ -300,6 +301,10 @@ class Programme(models.Model):
     image = models.ImageField(_("image"), upload_to="programmes/", blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # First-publication review (City.require_first_publication_review): when the provider's
+    # staff submitted it, and the city administrator's reason when it was sent back.
+    submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)
+    review_note = models.TextField(_("reason sent back"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -355,6 +360,10 @@ class Programme(models.Model):
                 name="programme_published_has_date",
             ),
             models.CheckConstraint(
+                condition=~Q(status="pending_review") | Q(submitted_at__isnull=False),
+                name="programme_pending_review_has_date",
+            ),
+            models.CheckConstraint(
                 condition=~Q(title_th=""),
                 name="programme_title_th_required",
                 violation_error_message=_("A Thai title is required."),
@@ -399,6 +408,10 @@ class Programme(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_pending_review(self) -> bool:
+        return self.status == self.Status.PENDING_REVIEW
 
 
 class Course(models.Model):
@@ -525,7 +538,7 @@ class Course(models.Model):
         return not (self.enrolment_closes_at and now >= self.enrolment_closes_at)
 
     def enrolment_state_at(self, *, now) -> str:
-        """"open", "waitlist" (open but full), "not_yet" (the window opens later) or "closed"."""
+        """ "open", "waitlist" (open but full), "not_yet" (the window opens later) or "closed"."""
         if self.enrolment_is_open(now=now):
             return "waitlist" if self.is_full else "open"
         if self.status == self.Status.SCHEDULED and self.enrolment_opens_at and now < self.enrolment_opens_at:
@@ -585,6 +598,7 @@ class CourseChange(models.Model):
     class Kind(models.TextChoices):
         SESSION_MOVED = "session_moved", _("Session moved")
         SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+        COURSE_CHANGED = "course_changed", _("Course dates or venue changed")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="changes", verbose_name=_("course"))
     session = models.ForeignKey(
@@ -593,6 +607,11 @@ class CourseChange(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     old_starts_at = models.DateTimeField(_("was at"), null=True, blank=True)
     new_starts_at = models.DateTimeField(_("now at"), null=True, blank=True)
+    # course_changed: {"starts_on": [old, new], "ends_on": [old, new], "venue": [old, new]}
+    # for the fields that changed; dates as ISO strings, a venue as {"th": ..., "en": ...}
+    # (its names at the time, so the message is written in each reader's language) or None
+    # for online.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     notified_at = models.DateTimeField(_("people told"), null=True, blank=True)
 

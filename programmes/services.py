@@ -484,6 +484,83 @@ def programme_archive(*, programme: Programme) -> Programme:
     return programme
 
 
+# --- First-publication review -----------------------------------------------------------
+# A city may require a city administrator to approve each provider's first publication
+# (City.require_first_publication_review). "Approved" means the provider has had a
+# programme published before (published_at is kept on archiving), so a provider whose
+# programmes were published before the setting was switched on is not held back.
+
+
+REVIEW_NOTE_MAX = 1000
+
+
+def provider_needs_review(*, provider: Provider) -> bool:
+    """True when the provider's next publication must go to a city administrator first."""
+    if not City.objects.filter(pk=provider.city_id, require_first_publication_review=True).exists():
+        return False
+    return not Programme.objects.filter(provider_id=provider.pk, published_at__isnull=False).exists()
+
+
+def _lock_programme(programme: Programme) -> Programme:
+    return Programme.objects.select_for_update().get(pk=programme.pk)
+
+
+def _sync_programme(programme: Programme, locked: Programme) -> None:
+    for field in ("status", "published_at", "submitted_at", "review_note", "updated_at"):
+        setattr(programme, field, getattr(locked, field))
+
+
+@transaction.atomic
+def programme_submit_for_review(*, programme: Programme, now: dt.datetime | None = None) -> Programme:
+    """Draft or archived -> submitted for review (the programme stays out of the catalogue
+    until a city administrator approves it). Submitting twice changes nothing."""
+    locked = _lock_programme(programme)
+    if locked.status == Programme.Status.PENDING_REVIEW:
+        _sync_programme(programme, locked)
+        return programme
+    if locked.status == Programme.Status.PUBLISHED:
+        raise ProgrammeError(_("This programme is already published."))
+    if not locked.title_th.strip():
+        raise ProgrammeError({"title_th": [_("A Thai title is required before publishing.")]})
+    locked.status = Programme.Status.PENDING_REVIEW
+    locked.submitted_at = now or timezone.now()
+    locked.review_note = ""
+    locked.save(update_fields=["status", "submitted_at", "review_note", "updated_at"])
+    _sync_programme(programme, locked)
+    return programme
+
+
+@transaction.atomic
+def programme_review_approve(*, programme: Programme, now: dt.datetime | None = None) -> Programme:
+    """A city administrator approves a submitted programme: it is published at once."""
+    locked = _lock_programme(programme)
+    if locked.status != Programme.Status.PENDING_REVIEW:
+        raise ProgrammeError(_("This programme is not waiting for review."))
+    locked.status = Programme.Status.PUBLISHED
+    locked.published_at = locked.published_at or now or timezone.now()
+    locked.review_note = ""
+    locked.save(update_fields=["status", "published_at", "review_note", "updated_at"])
+    _sync_programme(programme, locked)
+    return programme
+
+
+@transaction.atomic
+def programme_review_return(*, programme: Programme, reason: str) -> Programme:
+    """A city administrator sends a submitted programme back to draft, with the reason the
+    provider's staff will read."""
+    reason = normalise_text(reason)[:REVIEW_NOTE_MAX] if reason else ""
+    if not reason:
+        raise ProgrammeError({"reason": [_("Tell the provider what to change.")]})
+    locked = _lock_programme(programme)
+    if locked.status != Programme.Status.PENDING_REVIEW:
+        raise ProgrammeError(_("This programme is not waiting for review."))
+    locked.status = Programme.Status.DRAFT
+    locked.review_note = reason
+    locked.save(update_fields=["status", "review_note", "updated_at"])
+    _sync_programme(programme, locked)
+    return programme
+
+
 # --- Courses and sessions ---------------------------------------------------------------
 
 
@@ -528,6 +605,111 @@ def course_create(
     )
     _full_clean(course, exclude=["programme"])
     course.save()
+    programme_refresh_schedule(programme_id=programme.pk, now=now)
+    return course
+
+
+COURSE_UPDATABLE = {
+    "starts_on",
+    "ends_on",
+    "venue",
+    "enrolment_opens_at",
+    "enrolment_closes_at",
+    "cancellation_deadline",
+    "confirmation_mode",
+    "offer_hold_hours",
+    "completion_min_attendance_pct",
+    "online_url",
+    "notes_th",
+    "notes_en",
+}
+
+
+def _venue_names(venue: Venue | None) -> dict | None:
+    return None if venue is None else {"th": venue.name_th, "en": venue.name_en}
+
+
+@transaction.atomic
+def course_update(*, course: Course, now: dt.datetime | None = None, **fields) -> Course:
+    """Change a scheduled course after creation (capacity has its own service in
+    participants, which offers freed places). Rules: the venue is the provider's own or a
+    shared one of the same city (or none for an online course with a link); sessions still
+    to come must fall within the new dates; enrolment opens before it closes and before the
+    course ends; the cancellation deadline is not after the course ends. When the dates or
+    the venue change, the sessions still to come at the old venue move with it and a
+    CourseChange (course_changed) tells everyone enrolled once. The course row is saved with
+    `update_fields`, never touching the counters the enrolment services move."""
+    unknown = set(fields) - COURSE_UPDATABLE
+    if unknown:
+        raise TypeError(f"course_update() got unexpected fields: {sorted(unknown)}")
+    now = now or timezone.now()
+    course = Course.objects.select_for_update(of=("self",)).select_related("programme", "venue").get(pk=course.pk)
+    programme = course.programme
+    if course.status != Course.Status.SCHEDULED:
+        raise ProgrammeError(_("Only a scheduled course can be changed."))
+    errors: dict[str, list[str]] = {}
+    venue = fields.get("venue", course.venue)
+    if venue is not None and (
+        venue.city_id != Provider.objects.filter(pk=programme.provider_id).values_list("city_id", flat=True).get()
+        or venue.provider_id not in (None, programme.provider_id)
+    ):
+        errors["venue"] = [_("Choose one of your venues or a shared venue of the city.")]
+    online_url = _clean_text(fields.get("online_url", course.online_url))
+    if venue is None and not online_url and programme.format != Programme.Format.ONLINE:
+        errors["venue"] = [_("Choose a venue, or give an online link for an online course.")]
+    starts_on = fields.get("starts_on", course.starts_on)
+    ends_on = fields.get("ends_on", course.ends_on)
+    opens = fields.get("enrolment_opens_at", course.enrolment_opens_at)
+    deadline = fields.get("cancellation_deadline", course.cancellation_deadline)
+    tz = timezone.get_default_timezone()
+    course_end = dt.datetime.combine(ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    if opens and opens >= course_end:
+        errors.setdefault("enrolment_opens_at", []).append(_("Enrolment must open before the course ends."))
+    if deadline and deadline >= course_end:
+        errors.setdefault("cancellation_deadline", []).append(
+            _("The cancellation deadline cannot be after the course ends.")
+        )
+    if starts_on <= ends_on:
+        outside = (
+            course.sessions.filter(is_cancelled=False, starts_at__gte=now)
+            .exclude(
+                starts_at__gte=dt.datetime.combine(starts_on, dt.time.min, tzinfo=tz),
+                starts_at__lt=course_end,
+            )
+            .exists()
+        )
+        if outside:
+            errors.setdefault("starts_on", []).append(
+                _("Some sessions still to come fall outside these dates: move or cancel them first.")
+            )
+    if errors:
+        raise ProgrammeError(errors)
+
+    before = {"starts_on": course.starts_on, "ends_on": course.ends_on, "venue": course.venue}
+    for key, value in fields.items():
+        if key in ("online_url", "notes_th", "notes_en"):
+            value = _clean_text(value)
+        setattr(course, key, value)
+    _full_clean(course, exclude=["programme"])
+    course.save(update_fields=[*sorted(fields), "updated_at"])
+
+    details = {}
+    for key in ("starts_on", "ends_on"):
+        if before[key] != getattr(course, key):
+            details[key] = [before[key].isoformat(), getattr(course, key).isoformat()]
+    if before["venue"] != course.venue:
+        details["venue"] = [_venue_names(before["venue"]), _venue_names(course.venue)]
+        old_venue_id = before["venue"].pk if before["venue"] else None
+        moving = course.sessions.filter(is_cancelled=False, starts_at__gte=now, venue_id=old_venue_id)
+        if course.venue is None:
+            moving.update(venue=None, online_url=course.online_url)
+        else:
+            moving.update(venue=course.venue, online_url="")
+    if details:
+        # The outbox row for participants: everyone enrolled is told once (see CourseChange).
+        CourseChange.objects.create(
+            course_id=course.pk, kind=CourseChange.Kind.COURSE_CHANGED, details=details, created_at=now
+        )
     programme_refresh_schedule(programme_id=programme.pk, now=now)
     return course
 
@@ -580,7 +762,6 @@ def session_create(
     return session
 
 
-@transaction.atomic
 @transaction.atomic
 def session_cancel(*, session: Session, now: dt.datetime | None = None) -> Session:
     was_cancelled = session.is_cancelled

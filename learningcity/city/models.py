@@ -42,6 +42,14 @@ class City(BilingualName):
         help_text=_("The year of the population figures used as denominators."),
     )
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=9, decimal_places=2, null=True, blank=True)
+    require_first_publication_review = models.BooleanField(
+        _("review each provider's first publication"),
+        default=False,
+        help_text=_(
+            "A provider's first programme goes to a city administrator for approval before it "
+            "appears in the catalogue; once one is approved, the provider publishes directly."
+        ),
+    )
 
     class Meta:
         verbose_name = _("city")

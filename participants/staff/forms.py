@@ -103,8 +103,27 @@ class AssistedRegistrationForm(forms.Form):
     consent = forms.BooleanField(
         label=_("I have read the privacy notice to this person and they consent"),
         required=False,
+        help_text=_("For a person aged 20 or over."),
+    )
+    # A minor (under 20): only with a parent or guardian present (checked by the service).
+    guardian_name = forms.CharField(
+        label=_("Parent or guardian's name"), required=False, max_length=100, error_messages=_too_long(100)
+    )
+    guardian_phone = forms.CharField(
+        label=_("Parent or guardian's phone"), required=False, max_length=20, error_messages=_too_long(20)
+    )
+    guardian_consent = forms.BooleanField(
+        label=_("I have read the privacy notice to the parent or guardian, who consents on the minor's behalf"),
+        required=False,
+    )
+    minor_agrees = forms.BooleanField(
+        label=_("The young person (10 to 19 years old) was told about the privacy notice and agrees"),
+        required=False,
     )
     course = forms.TypedChoiceField(label=_("Enrol in"), required=False, coerce=int, empty_value=None)
+
+    PERSON_FIELDS = ["given_name", "family_name", "birth_date", "sex", "residence", "phone", "preferred_language"]
+    GUARDIAN_FIELDS = ["guardian_name", "guardian_phone", "guardian_consent", "minor_agrees"]
 
     def __init__(self, *args, districts=(), courses=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,7 +147,18 @@ class AssistedRegistrationForm(forms.Form):
             "lives_outside_city": outside,
             "phone": data["phone"],
             "preferred_language": data["preferred_language"],
+            "consent": data["consent"],
+            "guardian_name": data["guardian_name"],
+            "guardian_phone": data["guardian_phone"],
+            "guardian_consent": data["guardian_consent"],
+            "minor_agrees": data["minor_agrees"],
         }
+
+    def person_fields(self):
+        return [self[name] for name in self.PERSON_FIELDS]
+
+    def guardian_fields(self):
+        return [self[name] for name in self.GUARDIAN_FIELDS]
 
 
 class EnrolForm(forms.Form):

@@ -29,7 +29,8 @@ class RosterRow:
 
 def roster_rows(*, course: Course) -> list[RosterRow]:
     """Confirmed, offered and waitlisted people (in that order; the line by position), with
-    the contact to use: their own, or the guardian account's for a dependant. One query."""
+    the contact to use: their own, the guardian account's for a dependant, or the guardian
+    recorded at the desk for a minor registered by staff. One query."""
     guardian = Participant.objects.filter(account=OuterRef("participant__account_id"), is_self=True)
     enrolments = (
         Enrolment.objects.filter(course=course, status__in=ROSTER_STATUSES)
@@ -51,7 +52,9 @@ def roster_rows(*, course: Course) -> list[RosterRow]:
     for e in enrolments:
         p = e.participant
         account_email = p.account.email if p.account_id else ""
-        if p.is_dependant:
+        if p.guardian_name or p.guardian_phone:  # a minor registered at the desk with a guardian
+            rows.append(RosterRow(e, p, account_email, p.guardian_phone or p.phone, True, p.guardian_name))
+        elif p.is_dependant:
             guardian_name = " ".join(x for x in (e.guardian_given, e.guardian_family) if x) or account_email
             rows.append(RosterRow(e, p, account_email, e.guardian_phone or p.phone, True, guardian_name))
         else:

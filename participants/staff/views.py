@@ -256,7 +256,7 @@ def desk(request: HttpRequest, provider_slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 participant = services.participant_register_assisted(
-                    actor=request.user, provider=provider, consent=form.cleaned_data["consent"], **form.service_fields()
+                    actor=request.user, provider=provider, **form.service_fields()
                 )
             except ParticipantError as exc:
                 _errors_to_form(form, exc)

@@ -188,6 +188,73 @@ class CourseForm(forms.Form):
         return data
 
 
+class CourseEditForm(CourseForm):
+    """A course after creation: everything but the capacity (changed on its own page, which
+    offers freed places to the waiting list)."""
+
+    offer_hold_hours = forms.IntegerField(label=_("Offer held for (hours)"), min_value=1, max_value=720)
+    notes_th = forms.CharField(
+        label=_("notes (Thai)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notes_en = forms.CharField(
+        label=_("notes (English)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["capacity"]
+
+    @classmethod
+    def initial_for(cls, course: Course) -> dict:
+        fields = [
+            "online_url",
+            "starts_on",
+            "ends_on",
+            "enrolment_opens_at",
+            "enrolment_closes_at",
+            "cancellation_deadline",
+            "confirmation_mode",
+            "completion_min_attendance_pct",
+            "offer_hold_hours",
+            "notes_th",
+            "notes_en",
+        ]
+        return {"venue": course.venue_id, **{field: getattr(course, field) for field in fields}}
+
+
+class ReviewDecisionForm(forms.Form):
+    APPROVE, RETURN = "approve", "return"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve and publish")), (RETURN, _("Send back to the provider"))],
+        error_messages={"invalid_choice": _("Choose approve or send back.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to the provider's staff)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.RETURN and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Tell the provider what to change."))
+        return data
+
+
+class CityReviewSettingForm(forms.Form):
+    require_first_publication_review = forms.BooleanField(
+        label=_("A city administrator approves each provider's first publication"),
+        required=False,
+        help_text=_(
+            "A provider's first programme goes to a city administrator for approval before it "
+            "appears in the catalogue; once one is approved, the provider publishes directly."
+        ),
+    )
+
+
 class SessionForm(forms.Form):
     day = forms.DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Starts at"), widget=TimeInput())

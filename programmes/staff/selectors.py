@@ -28,6 +28,16 @@ def provider_programmes(*, provider: Provider) -> QuerySet[Programme]:
     )
 
 
+def review_queue() -> QuerySet[Programme]:
+    """Programmes submitted for a city administrator's review, oldest first, with their
+    provider and city: one query."""
+    return (
+        Programme.objects.filter(status=Programme.Status.PENDING_REVIEW)
+        .select_related("provider__city")
+        .order_by("submitted_at", "pk")
+    )
+
+
 def programme_courses(*, programme: Programme) -> QuerySet[Course]:
     return (
         programme.courses.select_related("venue")

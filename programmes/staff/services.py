@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from learningcity.audit.services import audit_diff, audit_record, audit_snapshot
+from learningcity.city.models import City
+from learningcity.city.selectors import city_current_forget
 from programmes import services
 from programmes.models import Course, Programme, Provider, ProviderMembership, Session, Venue
 
@@ -25,6 +27,7 @@ COURSE_AUDITED = [
     "completion_min_attendance_pct",
     "online_url",
 ]
+COURSE_EDIT_AUDITED = [*COURSE_AUDITED, "offer_hold_hours", "notes_th", "notes_en"]
 VENUE_AUDITED = sorted(services.VENUE_UPDATABLE)
 
 
@@ -69,12 +72,20 @@ STATUS_ACTIONS = {"publish", "archive", "draft"}
 def staff_programme_set_status(
     *, actor, programme: Programme, action: str, now: dt.datetime | None = None
 ) -> Programme:
-    """publish (draft/archived -> published), archive (-> archived), draft (archived -> draft)."""
+    """publish (draft/archived -> published), archive (-> archived), draft (archived or
+    submitted for review -> draft). When the city requires it and the provider has had no
+    publication approved yet, "publish" by provider staff submits the programme for review
+    instead; a city administrator's "publish" is itself the approval."""
     if action not in STATUS_ACTIONS:
         raise ValueError(action)
     before = programme.status
+    audited = action
     if action == "publish":
-        services.programme_publish(programme=programme, now=now)
+        if not actor.is_city_admin and services.provider_needs_review(provider=programme.provider):
+            services.programme_submit_for_review(programme=programme, now=now)
+            audited = "submit_review"
+        else:
+            services.programme_publish(programme=programme, now=now)
     elif action == "archive":
         services.programme_archive(programme=programme)
     else:
@@ -82,7 +93,7 @@ def staff_programme_set_status(
     if programme.status != before:
         audit_record(
             actor=actor,
-            action=action,
+            action=audited,
             obj=programme,
             changes={"status": [before, programme.status]},
             provider_id=programme.provider_id,
@@ -91,11 +102,76 @@ def staff_programme_set_status(
 
 
 @transaction.atomic
+def staff_review_approve(*, actor, programme: Programme, now: dt.datetime | None = None) -> Programme:
+    """A city administrator approves a submitted programme (published at once)."""
+    before = programme.status
+    services.programme_review_approve(programme=programme, now=now)
+    audit_record(
+        actor=actor,
+        action="review.approve",
+        obj=programme,
+        changes={"status": [before, programme.status]},
+        provider_id=programme.provider_id,
+    )
+    return programme
+
+
+@transaction.atomic
+def staff_review_return(*, actor, programme: Programme, reason: str) -> Programme:
+    """A city administrator sends a submitted programme back to draft with a reason."""
+    before = programme.status
+    services.programme_review_return(programme=programme, reason=reason)
+    audit_record(
+        actor=actor,
+        action="review.return",
+        obj=programme,
+        changes={"status": [before, programme.status]},
+        provider_id=programme.provider_id,
+        note=programme.review_note,
+    )
+    return programme
+
+
+@transaction.atomic
+def staff_city_review_setting_set(*, actor, city: City, required: bool) -> City:
+    """Switch the first-publication review on or off for a city (city administrators)."""
+    locked = City.objects.select_for_update().get(pk=city.pk)
+    before = locked.require_first_publication_review
+    if before != required:
+        locked.require_first_publication_review = required
+        locked.save(update_fields=["require_first_publication_review"])
+        audit_record(
+            actor=actor,
+            action="city.settings",
+            obj=locked,
+            changes={"require_first_publication_review": [before, required]},
+        )
+        transaction.on_commit(city_current_forget)  # the cached current city is stale
+    city.require_first_publication_review = required
+    return city
+
+
+@transaction.atomic
 def staff_course_create(*, actor, programme: Programme, now: dt.datetime | None = None, **fields) -> Course:
     course = services.course_create(programme=programme, now=now, **fields)
     changes = audit_diff({}, audit_snapshot(course, COURSE_AUDITED))
     audit_record(actor=actor, action="create", obj=course, changes=changes, provider_id=programme.provider_id)
     return course
+
+
+@transaction.atomic
+def staff_course_update(*, actor, course: Course, now: dt.datetime | None = None, **fields) -> Course:
+    """Edit a course after creation (dates, venue, windows, rules, notes), audited with the
+    changed fields before and after; people enrolled are told about new dates or venue."""
+    before = audit_snapshot(course, COURSE_EDIT_AUDITED)
+    updated = services.course_update(course=course, now=now, **fields)
+    updated.refresh_from_db(fields=COURSE_EDIT_AUDITED)  # values as stored (times in UTC, like before)
+    changes = audit_diff(before, audit_snapshot(updated, COURSE_EDIT_AUDITED))
+    if changes:
+        audit_record(
+            actor=actor, action="update", obj=updated, changes=changes, provider_id=updated.programme.provider_id
+        )
+    return updated
 
 
 @transaction.atomic

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learningcity.city.models import City
 from programmes.models import Programme
-from programmes.services import ProgrammeError
+from programmes.services import ProgrammeError, provider_needs_review
 from programmes.staff import forms, selectors
 from programmes.staff import permissions as perm
 from programmes.staff import services as staff_services
@@ -43,15 +44,23 @@ def _ctx(request, provider, **extra):
 def home(request: HttpRequest) -> HttpResponse:
     ids = None if request.is_city_admin else list(request.staff_roles)
     providers = selectors.workspace_providers(provider_ids=ids)
-    return render(request, "staff/home.html", {"providers": providers, "roles": request.staff_roles})
+    pending = selectors.review_queue().count() if request.is_city_admin else None
+    return render(
+        request, "staff/home.html", {"providers": providers, "roles": request.staff_roles, "pending_reviews": pending}
+    )
 
 
 @staff_required
 @require_http_methods(GET_POST[::2])
 def provider_home(request: HttpRequest, provider_slug: str) -> HttpResponse:
     provider = perm.provider_for_staff(request, provider_slug)
-    programmes = selectors.provider_programmes(provider=provider)
-    return render(request, "staff/provider_home.html", _ctx(request, provider, programmes=programmes))
+    programmes = list(selectors.provider_programmes(provider=provider))
+    # Review outcomes are shown here (staff have no inbox): programmes waiting for a city
+    # administrator, and those sent back with the reason.
+    pending = [p for p in programmes if p.is_pending_review]
+    returned = [p for p in programmes if p.status == Programme.Status.DRAFT and p.review_note]
+    ctx = _ctx(request, provider, programmes=programmes, pending=pending, returned=returned)
+    return render(request, "staff/provider_home.html", ctx)
 
 
 # --- Programmes ---------------------------------------------------------------------------
@@ -89,7 +98,9 @@ def programme_create(request: HttpRequest, provider_slug: str) -> HttpResponse:
 @require_http_methods(GET_POST)
 def programme_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
     provider = perm.provider_for_staff(request, provider_slug)
-    programme = perm.get_or_404(perm.programmes_of(provider), pk=pk)
+    programme = perm.get_or_404(
+        perm.programmes_of(provider).select_related("provider", "next_course__venue__district"), pk=pk
+    )
     initial = model_to_dict(programme, fields=forms.ProgrammeForm.Meta.fields)
     form = _programme_form(request, initial=initial)
     if request.method == "POST":
@@ -110,32 +121,51 @@ def programme_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpRes
                 messages.success(request, _("Your changes were saved."))
                 return redirect("staff:programme-edit", provider.slug, programme.pk)
     courses = selectors.programme_courses(programme=programme)
+    needs_review = not request.is_city_admin and provider_needs_review(provider=provider)
     return render(
         request,
         "staff/programme_form.html",
-        _ctx(request, provider, form=form, programme=programme, courses=courses),
+        _ctx(
+            request,
+            provider,
+            form=form,
+            programme=programme,
+            courses=courses,
+            needs_review=needs_review,
+        ),
     )
 
 
 @staff_required
 @require_POST
 def programme_preview(request: HttpRequest, provider_slug: str) -> HttpResponse:
-    """The card as it will look, from the form's current (unsaved) input (htmx)."""
+    """The catalogue's own card (programmes/_programme_card.html) from the form's current,
+    unsaved input (htmx). Editing a saved programme (?programme=<id>, one of this provider's)
+    keeps its next course, so staff see exactly what residents will see."""
     provider = perm.provider_for_staff(request, provider_slug)
     form = _programme_form(request, request.POST)
     form.is_valid()  # only to get cleaned values; errors are shown on save
     data = form.cleaned_data
-    preview = Programme(
-        provider=provider,
-        title_th=data.get("title_th") or request.POST.get("title_th", "")[:200],
-        title_en=data.get("title_en") or "",
-        summary_th=data.get("summary_th") or "",
-        summary_en=data.get("summary_en") or "",
-        age_min=data.get("age_min") or 0,
-        age_max=data.get("age_max"),
-        fee=data.get("fee") or 0,
-    )
-    return render(request, "staff/_programme_preview.html", {"preview": preview})
+    preview = Programme(provider=provider)
+    raw_id = request.GET.get("programme", "")
+    if raw_id.isdigit() and len(raw_id) < 12:
+        saved = (
+            perm.programmes_of(provider)
+            .select_related("next_course__venue__district")
+            .only("pk", "slug", "next_start", "next_course")
+            .filter(pk=int(raw_id))
+            .first()
+        )
+        if saved is not None:
+            preview.next_course, preview.next_start = saved.next_course, saved.next_start
+    preview.title_th = data.get("title_th") or request.POST.get("title_th", "")[:200].strip()
+    preview.title_en = data.get("title_en") or ""
+    preview.summary_th = data.get("summary_th") or ""
+    preview.summary_en = data.get("summary_en") or ""
+    preview.age_min = data.get("age_min") or 0
+    preview.age_max = data.get("age_max")
+    preview.fee = data.get("fee") or 0
+    return render(request, "staff/_programme_preview.html", {"programme": preview})
 
 
 @staff_required
@@ -153,7 +183,16 @@ def programme_status(request: HttpRequest, provider_slug: str, pk: int) -> HttpR
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("The status is now: %(status)s.") % {"status": programme.get_status_display()})
+        if programme.is_pending_review:
+            messages.success(
+                request,
+                _(
+                    "Submitted for review: a city administrator approves your first publication. "
+                    "The programme appears in the catalogue once approved."
+                ),
+            )
+        else:
+            messages.success(request, _("The status is now: %(status)s.") % {"status": programme.get_status_display()})
     return redirect("staff:programme-edit", provider.slug, programme.pk)
 
 
@@ -207,6 +246,25 @@ def course_detail(request: HttpRequest, provider_slug: str, pk: int) -> HttpResp
             duplicate_form=forms.DuplicateCourseForm(initial={"weeks": 12}),
         ),
     )
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def course_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpResponse:
+    """Dates, venue, windows, rules and notes of a scheduled course (capacity: its own page)."""
+    provider, course = _course(request, provider_slug, pk)
+    venues = perm.venues_usable_by(provider)
+    initial = forms.CourseEditForm.initial_for(course)
+    form = forms.CourseEditForm(request.POST or None, venues=venues, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_course_update(actor=request.user, course=course, **form.cleaned_data)
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved. People enrolled are told about new dates or venue."))
+            return redirect("staff:course-detail", provider.slug, course.pk)
+    return render(request, "staff/course_edit.html", _ctx(request, provider, form=form, course=course))
 
 
 @staff_required
@@ -432,6 +490,79 @@ def venue_edit(request: HttpRequest, provider_slug: str, pk: int) -> HttpRespons
             messages.success(request, _("The venue was saved."))
             return redirect("staff:venues", provider.slug)
     return render(request, "staff/venue_form.html", _ctx(request, provider, form=form, venue=venue))
+
+
+# --- City administrators: first-publication review and the city setting ----------------
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def review_queue(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    programmes = list(selectors.review_queue())
+    return render(
+        request,
+        "staff/review_queue.html",
+        {"programmes": programmes, "form": forms.ReviewDecisionForm(), "can_manage": True},
+    )
+
+
+@staff_required
+@require_POST
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    perm.city_admin_only(request)
+    programme = perm.get_or_404(Programme.objects.select_related("provider"), pk=pk)
+    form = forms.ReviewDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("staff:review-queue")
+    try:
+        if form.cleaned_data["decision"] == form.APPROVE:
+            staff_services.staff_review_approve(actor=request.user, programme=programme)
+            messages.success(request, _("“%(title)s” is published.") % {"title": programme.title})
+        else:
+            staff_services.staff_review_return(
+                actor=request.user, programme=programme, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("“%(title)s” was sent back to the provider.") % {"title": programme.title})
+    except ProgrammeError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("staff:review-queue")
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_settings(request: HttpRequest) -> HttpResponse:
+    """The city's workspace settings (first-publication review), one form per city."""
+    perm.city_admin_only(request)
+    cities = list(City.objects.order_by("name_th", "pk"))
+    if request.method == "POST":
+        raw = request.POST.get("city", "")
+        city = next((c for c in cities if str(c.pk) == raw), None)
+        if city is None:
+            messages.error(request, _("Choose a city."))
+            return redirect("staff:city-settings")
+        form = forms.CityReviewSettingForm(request.POST, prefix=f"city{city.pk}")
+        if form.is_valid():
+            staff_services.staff_city_review_setting_set(
+                actor=request.user, city=city, required=form.cleaned_data["require_first_publication_review"]
+            )
+            messages.success(request, _("The settings were saved."))
+            return redirect("staff:city-settings")
+    rows = [
+        (
+            city,
+            forms.CityReviewSettingForm(
+                prefix=f"city{city.pk}",
+                initial={"require_first_publication_review": city.require_first_publication_review},
+            ),
+        )
+        for city in cities
+    ]
+    return render(request, "staff/city_settings.html", {"rows": rows, "can_manage": True})
 
 
 # --- Audit log ----------------------------------------------------------------------------

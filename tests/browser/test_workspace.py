@@ -82,6 +82,9 @@ def test_editor_publishes_takes_attendance_and_enrols_a_walk_in(live_server, bro
     page.fill("[name=summary_en]", "LINE, photos and spotting fake news")
     page.get_by_label(re.compile("Digital skills")).check()
     page.fill("input[name=age_min]", "60")
+    # the live preview is the catalogue's own card (htmx, from the unsaved input)
+    expect(page.locator("#programme-preview article.programme-card .card__title")).to_have_text(TITLE)
+    expect(page.locator("#programme-preview article.programme-card")).to_contain_text("TK Park")
     page.locator("#main form.stack").get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     expect(page.locator("h1")).to_have_text(TITLE)
@@ -115,6 +118,17 @@ def test_editor_publishes_takes_attendance_and_enrols_a_walk_in(live_server, bro
     page.wait_for_load_state()
     expect(page.locator(".workspace-table tbody tr")).to_have_count(8)
     assert course.sessions.count() == 8
+
+    # --- edits the course after creation (notes, how long an offer is held) -----------------
+    page.get_by_role("link", name="Edit course").click()
+    expect(page.get_by_role("link", name="Change capacity")).to_be_visible()
+    page.fill("textarea[name=notes_en]", "Bring your phone and charger")
+    page.fill("input[name=offer_hold_hours]", "24")
+    page.locator("#main form").get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/en/staff/{provider.slug}/courses/{course.pk}/")
+    course.refresh_from_db()
+    assert course.notes_en == "Bring your phone and charger" and course.offer_hold_hours == 24
 
     # --- publishes the programme and finds it in the public catalogue ------------------------
     page.get_by_role("link", name="Back to the programme").click()

@@ -22,6 +22,9 @@ ADMIN_ONLY = {ANON: 302, RESIDENT: 403, EDITOR_A: 403, EDITOR_B: 403, MANAGER_A:
 RULES = {
     "home": ("get", None, ANY_STAFF, 200),
     "audit-all": ("get", None, ADMIN_ONLY, 200),
+    "review-queue": ("get", None, ADMIN_ONLY, 200),
+    "review-decide": ("post", "programme", ADMIN_ONLY, 302),
+    "city-settings": ("get", None, ADMIN_ONLY, 200),
     "provider-home": ("get", None, EDITOR_PAGE, 200),
     "programme-create": ("get", None, EDITOR_PAGE, 200),
     "programme-preview": ("post", None, EDITOR_PAGE, 200),
@@ -29,6 +32,7 @@ RULES = {
     "programme-status": ("post", "programme", EDITOR_PAGE, 302),
     "course-create": ("get", "programme", EDITOR_PAGE, 200),
     "course-detail": ("get", "course", EDITOR_PAGE, 200),
+    "course-edit": ("get", "course", EDITOR_PAGE, 200),
     "session-create": ("get", "course", EDITOR_PAGE, 200),
     "sessions-weekly": ("get", "course", EDITOR_PAGE, 200),
     "course-duplicate": ("get", "course", EDITOR_PAGE, 200),
@@ -88,6 +92,7 @@ def test_guessed_ids_of_another_provider_are_404(client, ws):
     for name, pk in [
         ("programme-edit", ws.programme.pk),
         ("course-detail", ws.course.pk),
+        ("course-edit", ws.course.pk),
         ("session-edit", ws.session.pk),
         ("venue-edit", ws.venue.pk),
     ]:
