@@ -297,6 +297,11 @@ class Enrolment(models.Model):
             models.Index(fields=["course", "status"], name="enrolment_course_status"),
             models.Index(fields=["participant", "status"], name="enrolment_participant_status"),
             models.Index(fields=["offer_expires_at"], condition=Q(status="offered"), name="enrolment_open_offers"),
+            # The dashboards' incremental refresh reads the enrolments requested or confirmed on given days.
+            models.Index(fields=["created_at"], name="enrolment_created_at"),
+            models.Index(
+                fields=["confirmed_at"], condition=Q(confirmed_at__isnull=False), name="enrolment_confirmed_at"
+            ),
         ]
 
     def __str__(self) -> str:

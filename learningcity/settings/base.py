@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "participants.tasks.enrolment_reminders_send",
         "schedule": crontab(hour=9, minute=0),
     },
+    "dashboards-refresh-every-5-minutes": {
+        "task": "learningcity.dashboards.tasks.aggregates_refresh",
+        "schedule": crontab(minute="*/5"),
+    },
+    "dashboards-refresh-rolling-nightly": {
+        "task": "learningcity.dashboards.tasks.aggregates_refresh_rolling",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

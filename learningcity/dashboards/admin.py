@@ -1,0 +1,31 @@
+"""Django admin for the dashboards: the refresh runs and the days waiting for a refresh, read
+only (the jobs write them; `manage.py dashboards_rebuild` rebuilds everything)."""
+
+from django.contrib import admin
+
+from learningcity.dashboards.models import DirtyDay, RefreshRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefreshRun)
+class RefreshRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "kind", "days_refreshed", "periods_refreshed", "rows_written", "duration_ms"]
+    list_filter = ["kind"]
+    date_hierarchy = "started_at"
+    ordering = ["-started_at"]
+
+
+@admin.register(DirtyDay)
+class DirtyDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "marked_at"]
+    ordering = ["day"]

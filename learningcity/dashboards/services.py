@@ -1,0 +1,185 @@
+"""The refresh jobs that keep the summary tables (models.ActivityDay, models.LearnerPeriod)
+equal to the raw data. The SQL and the definitions of every measure are in aggregation.py.
+
+- ``aggregates_refresh``: incremental, every few minutes. Claims the days that the database
+  triggers marked dirty (migration 0002), rewrites their ActivityDay rows and the LearnerPeriod
+  rows of every month, year and rolling 12-month window that contains one of them.
+- ``aggregates_refresh_rolling``: nightly. Marks the last day of every course that ended since
+  the previous nightly run (completions count once a course has ended), runs the incremental
+  refresh and also recomputes the current and previous month's periods (the rolling window
+  ending this month exists from the first night of the month), then deletes no-op run records
+  older than 7 days.
+- ``aggregates_rebuild``: both tables from scratch, after a data fix or a bulk load.
+
+Every run is one transaction under one PostgreSQL advisory lock (``pg_advisory_xact_lock``):
+two runs never interleave (the second waits), a run killed half way leaves nothing behind, and
+running a job twice gives identical tables (each run deletes and rewrites whole days and
+periods). Each run records a RefreshRun and logs what it did: the newest run's ``started_at``
+is the dashboards' "data as of"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from learningcity.dashboards import aggregation
+from learningcity.dashboards.models import RefreshRun
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key of the refresh jobs ("dashbrd" in ASCII, a fixed 64-bit value).
+REFRESH_LOCK_KEY = 0x64617368627264
+NO_OP_RUNS_KEPT = dt.timedelta(days=7)
+WORK_MEM = "256MB"  # per sort or hash of the refresh queries, for this transaction only
+
+
+def _lock(cursor) -> None:
+    """Wait for any other refresh to finish; give this transaction room to sort and hash in memory."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    # Temporary tables go at commit; inside an outer transaction (load_demo, tests) a previous
+    # run's are still there.
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(aggregation.TEMP_TABLES)}")
+
+
+def _record(*, kind: str, started_at: dt.datetime, clock: float, days: int, periods: int, rows: int) -> RefreshRun:
+    duration_ms = round((time.monotonic() - clock) * 1000)
+    run = RefreshRun.objects.create(
+        kind=kind,
+        started_at=started_at,
+        finished_at=started_at + dt.timedelta(milliseconds=duration_ms),
+        days_refreshed=days,
+        periods_refreshed=periods,
+        rows_written=rows,
+        duration_ms=duration_ms,
+    )
+    logger.info(
+        "dashboards %s refresh: %d days, %d periods, %d rows written in %d ms",
+        kind,
+        days,
+        periods,
+        rows,
+        duration_ms,
+        extra={
+            "refresh_kind": kind,
+            "days_refreshed": days,
+            "periods_refreshed": periods,
+            "rows_written": rows,
+            "duration_ms": duration_ms,
+        },
+    )
+    return run
+
+
+def _refresh_claimed(cursor, *, today: dt.date, extra_months: list[dt.date]) -> tuple[int, int, int]:
+    """Claim the dirty days and rewrite them and their periods (plus the periods of
+    `extra_months`). Returns (days, periods, rows written)."""
+    days = aggregation.days_claim(cursor)
+    if not days and not extra_months:
+        return 0, 0, 0
+    rows = aggregation.activity_days_write(cursor, today=today, incremental=True) if days else 0
+    months_sql = aggregation.months_of_days_sql()
+    params = {}
+    for i, month in enumerate(extra_months):
+        months_sql += f" UNION SELECT %(month{i})s::date"
+        params[f"month{i}"] = month
+    periods = aggregation.periods_prepare(cursor, today=today, months_sql=months_sql, params=params)
+    rows += aggregation.learner_periods_write(cursor)
+    return days, periods, rows
+
+
+def aggregates_refresh(*, now: dt.datetime | None = None) -> RefreshRun:
+    """Refresh the days marked dirty since the last run (and their months, years and rolling
+    windows). Costs one small transaction when nothing changed. Safe to run twice or at once."""
+    clock = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        started_at = now or timezone.now()
+        days, periods, rows = _refresh_claimed(cursor, today=timezone.localdate(started_at), extra_months=[])
+        return _record(
+            kind=RefreshRun.Kind.INCREMENTAL, started_at=started_at, clock=clock, days=days, periods=periods, rows=rows
+        )
+
+
+def _previous_month(day: dt.date) -> dt.date:
+    first = day.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def aggregates_refresh_rolling(*, now: dt.datetime | None = None) -> RefreshRun:
+    """The nightly job: count the completions of courses that ended since the last nightly run
+    (or rebuild), refresh what is dirty, recompute the current and previous month's month, year
+    and rolling 12-month learner rows, and forget no-op run records older than 7 days.
+    Safe to run twice: it rewrites the same days and periods."""
+    clock = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        started_at = now or timezone.now()
+        today = timezone.localdate(started_at)
+        yesterday = today - dt.timedelta(days=1)
+        previous = (
+            RefreshRun.objects.filter(
+                kind__in=[RefreshRun.Kind.ROLLING, RefreshRun.Kind.REBUILD], started_at__lt=started_at
+            )
+            .order_by("-started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        since = timezone.localdate(previous) - dt.timedelta(days=1) if previous else yesterday
+        since = max(min(since, yesterday), yesterday - dt.timedelta(days=366))
+        # Mark the last days of the courses that ended in between, in the same transaction.
+        cursor.execute(
+            "INSERT INTO dashboards_dirtyday (day, marked_at) "
+            "SELECT DISTINCT c.ends_on, now() FROM programmes_course c "
+            "WHERE c.ends_on BETWEEN %s AND %s ORDER BY 1 "
+            "ON CONFLICT (day) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            [since, yesterday],
+        )
+        days, periods, rows = _refresh_claimed(
+            cursor, today=today, extra_months=[today.replace(day=1), _previous_month(today)]
+        )
+        RefreshRun.objects.filter(
+            started_at__lt=started_at - NO_OP_RUNS_KEPT, days_refreshed=0, periods_refreshed=0
+        ).delete()
+        return _record(
+            kind=RefreshRun.Kind.ROLLING, started_at=started_at, clock=clock, days=days, periods=periods, rows=rows
+        )
+
+
+def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
+    """Rebuild both summary tables from the raw data in one transaction (readers keep seeing
+    the previous tables until it commits) and clear the days marked dirty before it started.
+    Safe to run twice: the result depends only on the raw data and the day."""
+    clock = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        started_at = now or timezone.now()
+        today = timezone.localdate(started_at)
+        aggregation.days_claim(cursor)  # these days are rebuilt with everything else
+        cursor.execute("DELETE FROM dashboards_learnerperiod")
+        rows = aggregation.activity_days_write(cursor, today=today, incremental=False)
+        cursor.execute("SELECT count(DISTINCT day) FROM dashboards_activityday")
+        days = cursor.fetchone()[0]
+        months_sql = (
+            aggregation.months_with_sessions_sql() + " UNION SELECT %(current)s::date UNION SELECT %(previous)s::date"
+        )
+        periods = aggregation.periods_prepare(
+            cursor,
+            today=today,
+            months_sql=months_sql,
+            params={"current": today.replace(day=1), "previous": _previous_month(today)},
+        )
+        rows += aggregation.learner_periods_write(cursor)
+        # A rebuild always changes the data version (see RefreshRun): count at least one day.
+        return _record(
+            kind=RefreshRun.Kind.REBUILD,
+            started_at=started_at,
+            clock=clock,
+            days=max(days, 1),
+            periods=periods,
+            rows=rows,
+        )
