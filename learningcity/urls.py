@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("staff/run/", include("participants.staff.urls", namespace="staff-run")),
     path("staff/", include("programmes.staff.urls", namespace="staff")),
+    path("", include("learningcity.dashboards.urls", namespace="dashboards")),
     path("", include("programmes.urls", namespace="programmes")),
     path("", include("participants.urls", namespace="participants")),
     prefix_default_language=False,
