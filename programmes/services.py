@@ -279,6 +279,7 @@ def provider_create(
 PROVIDER_UPDATABLE = {
     "name_th",
     "name_en",
+    "slug",
     "kind",
     "description_th",
     "description_en",

@@ -11,8 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from learningcity.city.models import District
-from programmes.models import Category, Course, Programme, ProviderMembership, Session, Venue
+from learningcity.city.models import City, District
+from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
 
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -416,7 +416,7 @@ class VenueForm(forms.Form):
         return data
 
 
-AUDITED_MODELS = ["programme", "course", "session", "providermembership", "venue"]
+AUDITED_MODELS = ["programme", "course", "session", "provider", "providermembership", "venue"]
 
 
 class AuditFilterForm(forms.Form):
@@ -431,3 +431,143 @@ class AuditFilterForm(forms.Form):
         self.fields["object_type"].choices = [("", _("All"))] + [
             (ct.pk, str(ct.model_class()._meta.verbose_name).capitalize()) for ct in types if ct.model_class()
         ]
+
+
+# --- City administration: providers, districts, population --------------------------------
+
+POPULATION_MAX_BYTES = 5 * 1024 * 1024
+BOUNDARY_MAX_BYTES = 20 * 1024 * 1024
+
+
+class ProviderForm(forms.Form):
+    """A provider's profile, edited by a city administrator. On create, also the city and an
+    optional first manager (an existing account, by e-mail)."""
+
+    name_th = forms.CharField(label=_("name (Thai)"), max_length=200)
+    name_en = forms.CharField(label=_("name (English)"), max_length=200, required=False)
+    slug = forms.SlugField(
+        label=_("Slug"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "The provider's part of web addresses: lower-case letters a-z, digits and hyphens. "
+            "Leave empty to make one from the name. Changing it changes the provider's addresses."
+        ),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Provider.Kind.choices)
+    description_th = forms.CharField(
+        label=_("description (Thai)"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_en = forms.CharField(
+        label=_("description (English)"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150, required=False)
+    website = forms.URLField(label=_("Website"), max_length=200, required=False, assume_scheme="https")
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254, required=False)
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        initial=True,
+        help_text=_("An inactive provider's programmes leave the catalogue and its staff lose the workspace."),
+    )
+
+    def __init__(self, *args, cities=None, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        if creating:
+            self.fields["city"] = forms.ModelChoiceField(
+                label=_("City"), queryset=cities if cities is not None else City.objects.none(), empty_label=None
+            )
+            self.fields["manager_email"] = forms.EmailField(
+                label=_("First manager's e-mail address"),
+                max_length=254,
+                required=False,
+                help_text=_("Optional: an existing account becomes the provider's manager."),
+            )
+            self.order_fields(["city"])
+        else:
+            self.fields["slug"].required = True
+            self.fields["slug"].help_text = _(
+                "The provider's part of web addresses: lower-case letters a-z, digits and hyphens. "
+                "Changing it changes the provider's addresses."
+            )
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].strip().lower()  # uniqueness and reserved slugs: the service
+
+    def clean_manager_email(self):
+        email = self.cleaned_data["manager_email"]
+        self.manager = None
+        if email:
+            self.manager = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+            if self.manager is None:
+                raise forms.ValidationError(_("No account uses this e-mail address. Ask the person to sign up first."))
+        return email
+
+    def service_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("city", "manager_email")}
+
+
+class UploadSizeMixin:
+    max_bytes: int
+    too_large: str
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]  # an empty file: FileField's own "empty" error
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(self.too_large, code="too_large")
+        return upload
+
+
+class BoundaryUploadForm(UploadSizeMixin, forms.Form):
+    max_bytes = BOUNDARY_MAX_BYTES
+    too_large = _("The file is too large: at most 20 MB.")
+
+    file = forms.FileField(
+        label=_("Boundary file (GeoJSON)"),
+        help_text=_(
+            "A GeoJSON FeatureCollection in longitude/latitude (WGS 84), each feature with a code "
+            "property (the DOPA code, e.g. 500101) and a Polygon or MultiPolygon. Features of other "
+            "areas are ignored. At most 20 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+
+
+class DistrictLoadForm(forms.Form):
+    district_code = forms.RegexField(
+        label=_("District code (amphoe)"),
+        regex=r"^\d{4}$",
+        required=False,
+        max_length=4,
+        help_text=_("Four digits, e.g. 5001 for Mueang Chiang Mai: loads its subdistricts. Empty: the whole province."),
+        error_messages={"invalid": _("Write the four-digit DOPA code of a district, e.g. 5001.")},
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=District.Level.choices, initial=District.Level.SUBDISTRICT)
+
+
+class PopulationUploadForm(UploadSizeMixin, forms.Form):
+    max_bytes = POPULATION_MAX_BYTES
+    too_large = _("The file is too large: at most 5 MB.")
+
+    file = forms.FileField(
+        label=_("Population file (CSV)"),
+        help_text=_(
+            "UTF-8 CSV with the columns district_code, year, sex, age_from, age_to, count (years C.E.). "
+            "At most 5 MB. If any line is wrong, nothing is changed."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    year = forms.IntegerField(
+        label=_("Year (C.E.)"),
+        required=False,
+        min_value=1900,
+        max_value=2200,
+        help_text=_("Only if the file has no year column: every row is then of this year."),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace the figures of the years in the file"),
+        required=False,
+        help_text=_("Needed when the age ranges change, e.g. from five-year bands to single years."),
+    )

@@ -5,10 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from learningcity.audit.models import AuditEntry
-from programmes.models import Course, Programme, Provider, Session
+from learningcity.city.models import City, District, Population
+from programmes.models import Course, Programme, Provider, ProviderMembership, Session, Venue
 
 
 def workspace_providers(*, provider_ids: Iterable[int] | None) -> QuerySet[Provider]:
@@ -120,3 +134,57 @@ def audit_entries(
             created_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         )
     return queryset.order_by("-created_at", "-pk")
+
+
+# --- City administration ------------------------------------------------------------------
+
+
+def admin_provider_list() -> QuerySet[Provider]:
+    """Every provider with its city and its numbers of programmes and staff: one query."""
+    programmes = Programme.objects.filter(provider=OuterRef("pk")).order_by().values("provider")
+    staff = ProviderMembership.objects.filter(provider=OuterRef("pk")).order_by().values("provider")
+    return (
+        Provider.objects.select_related("city")
+        .annotate(
+            programme_count=Coalesce(Subquery(programmes.annotate(n=Count("pk")).values("n")), 0),
+            staff_count=Coalesce(Subquery(staff.annotate(n=Count("pk")).values("n")), 0),
+        )
+        .order_by("city__name_th", "name_th", "pk")
+    )
+
+
+def shared_venue_list() -> QuerySet[Venue]:
+    """The city-managed venues (no provider), with city and district: one query."""
+    return Venue.objects.filter(provider__isnull=True).select_related("city", "district").order_by("name_th", "pk")
+
+
+def admin_district_rows(*, city: City, year: int | None) -> QuerySet[District]:
+    """The city's districts with `residents` (their population in `year`), `has_boundary`
+    and `demo_figures`, without loading the boundaries themselves: one query."""
+    queryset = (
+        District.objects.filter(city=city)
+        .defer("boundary")
+        .annotate(has_boundary=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+        .order_by("code")
+    )
+    if year is None:
+        return queryset.annotate(residents=Value(None, output_field=IntegerField()), demo_figures=Value(0))
+    return queryset.annotate(
+        residents=Sum("population__count", filter=Q(population__year=year)),
+        demo_figures=Count("population", filter=Q(population__year=year, population__is_demo=True)),
+    )
+
+
+def admin_population_years(*, city: City) -> QuerySet:
+    """Per year: residents, figures, districts covered and demo figures, newest first: one query."""
+    return (
+        Population.objects.filter(district__city=city)
+        .values("year")
+        .annotate(
+            residents=Sum("count"),
+            figures=Count("pk"),
+            districts=Count("district", distinct=True),
+            demo_figures=Count("pk", filter=Q(is_demo=True)),
+        )
+        .order_by("-year")
+    )

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import IO
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from learningcity.audit.services import audit_diff, audit_record, audit_snapshot
-from learningcity.city.models import City
+from learningcity.city import services as city_services
+from learningcity.city.models import City, District, Population
 from learningcity.city.selectors import city_current_forget
+from learningcity.city.services import BoundaryResult, DistrictLoadResult, ImportResult
 from programmes import services
 from programmes.models import Course, Programme, Provider, ProviderMembership, Session, Venue
+from programmes.services import ProgrammeError
 
 PROGRAMME_AUDITED = sorted(services.PROGRAMME_UPDATABLE)
 COURSE_AUDITED = [
@@ -303,3 +308,187 @@ def staff_venue_update(*, actor, venue: Venue, **fields) -> Venue:
     if changes:
         audit_record(actor=actor, action="update", obj=venue, changes=changes, provider_id=venue.provider_id)
     return venue
+
+
+# --- City administrators: providers, shared venues, districts, population ----------------
+
+PROVIDER_AUDITED = [
+    "name_th",
+    "name_en",
+    "slug",
+    "kind",
+    "description_th",
+    "description_en",
+    "contact_name",
+    "website",
+    "phone",
+    "email",
+    "is_active",
+]
+# First path segments of the workspace that are not providers ("city/...", "audit/").
+RESERVED_PROVIDER_SLUGS = frozenset({"city", "audit"})
+
+
+def _slug_taken_error() -> ProgrammeError:
+    return ProgrammeError({"slug": [_("Another provider of this city already uses this slug.")]})
+
+
+def _provider_slug_check(*, city: City, slug: str, exclude_pk: int | None = None) -> None:
+    if slug in RESERVED_PROVIDER_SLUGS:
+        raise ProgrammeError({"slug": [_("This slug is reserved: choose another.")]})
+    taken = Provider.objects.filter(city=city, slug=slug)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise _slug_taken_error()
+
+
+def _provider_slug_from_name(*, city: City, name_th: str, name_en: str) -> str:
+    slug = services._unique_slug(Provider, name_en or name_th, fallback="provider", scope={"city": city})
+    if slug in RESERVED_PROVIDER_SLUGS:
+        slug = services._unique_slug(Provider, f"{slug}-provider", fallback="provider", scope={"city": city})
+    return slug
+
+
+@transaction.atomic
+def staff_provider_create(
+    *, actor, city: City, manager=None, slug: str = "", is_active: bool = True, **fields
+) -> Provider:
+    """A city administrator adds a provider (slug unique in the city, or made from the name),
+    optionally with its first manager (an existing account). Audited: the provider and the
+    membership."""
+    slug = (slug or "").strip().lower()
+    if slug:
+        _provider_slug_check(city=city, slug=slug)
+    else:
+        slug = _provider_slug_from_name(city=city, name_th=fields.get("name_th", ""), name_en=fields.get("name_en", ""))
+    try:
+        with transaction.atomic():
+            provider = services.provider_create(city=city, slug=slug, **fields)
+    except IntegrityError as exc:  # the same slug saved at the same moment by someone else
+        raise _slug_taken_error() from exc
+    if not is_active:
+        services.provider_update(provider=provider, is_active=False)
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=provider,
+        changes=audit_diff({}, audit_snapshot(provider, PROVIDER_AUDITED)),
+        provider_id=provider.pk,
+    )
+    if manager is not None:
+        membership = services.provider_membership_set(
+            provider=provider, user=manager, role=ProviderMembership.Role.MANAGER
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            obj=membership,
+            changes={"role": [None, membership.role]},
+            provider_id=provider.pk,
+        )
+    return provider
+
+
+@transaction.atomic
+def staff_provider_update(*, actor, provider: Provider, **fields) -> Provider:
+    """A city administrator edits a provider's profile, slug or active flag (an inactive
+    provider's programmes leave the catalogue; its staff lose the workspace). Audited with the
+    changed fields before and after."""
+    if "slug" in fields:
+        fields["slug"] = (fields["slug"] or "").strip().lower()
+        if fields["slug"] != provider.slug:
+            _provider_slug_check(city=provider.city, slug=fields["slug"], exclude_pk=provider.pk)
+    before = audit_snapshot(provider, PROVIDER_AUDITED)
+    try:
+        with transaction.atomic():
+            services.provider_update(provider=provider, **fields)
+    except IntegrityError as exc:
+        raise _slug_taken_error() from exc
+    changes = audit_diff(before, audit_snapshot(provider, PROVIDER_AUDITED))
+    if changes:
+        audit_record(actor=actor, action="update", obj=provider, changes=changes, provider_id=provider.pk)
+    return provider
+
+
+@transaction.atomic
+def staff_shared_venue_create(*, actor, city: City, **fields) -> Venue:
+    """A city administrator adds a shared venue (no provider: every provider of the city may
+    schedule there)."""
+    venue = services.venue_create(city=city, provider=None, **fields)
+    audit_record(actor=actor, action="create", obj=venue, changes=audit_diff({}, audit_snapshot(venue, VENUE_AUDITED)))
+    return venue
+
+
+@transaction.atomic
+def staff_districts_load(
+    *, actor, city: City, district_code: str | None, level: str = District.Level.SUBDISTRICT
+) -> DistrictLoadResult:
+    """Load the city's districts from geothai (city_services.districts_load_from_geothai:
+    idempotent, never deletes). Audited on the city. Raises CityDataError."""
+    before = District.objects.filter(city=city).count()
+    result = city_services.districts_load_from_geothai(
+        city=city, province_code=city.province_code, district_code=district_code or None, level=level
+    )
+    if result.created or result.updated:
+        audit_record(
+            actor=actor,
+            action="city.districts_load",
+            obj=city,
+            changes={"districts": [before, before + result.created]},
+            note=f"geothai {city.province_code}/{district_code or '*'} {level}: "
+            f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged",
+        )
+    return result
+
+
+def _districts_with_boundary(city: City) -> int:
+    return District.objects.filter(city=city, boundary__isnull=False).count()
+
+
+@transaction.atomic
+def staff_boundaries_attach(*, actor, city: City, file: IO[bytes], filename: str = "") -> BoundaryResult:
+    """Attach an uploaded GeoJSON file's boundaries to the city's districts
+    (city_services.district_boundaries_attach: a malformed file changes nothing and raises
+    CityDataError). Audited on the city."""
+    before = _districts_with_boundary(city)
+    result = city_services.district_boundaries_attach(city=city, file=file)
+    audit_record(
+        actor=actor,
+        action="city.boundaries",
+        obj=city,
+        changes={"districts_with_boundary": [before, _districts_with_boundary(city)]},
+        note=f"{filename[:120]}: {result.attached} attached, {result.ignored} ignored",
+    )
+    return result
+
+
+def _population_figures(city: City, years) -> int:
+    return Population.objects.filter(district__city=city, year__in=list(years)).count()
+
+
+@transaction.atomic
+def staff_population_import(
+    *, actor, city: City, file: IO[bytes], replace: bool = False, year: int | None = None, filename: str = ""
+) -> ImportResult:
+    """Import an uploaded population CSV (city_services.population_import_csv: a file with
+    any bad line changes nothing and the result lists every error). A successful import is
+    audited on the city with the number of figures of its years before and after."""
+    population_year = city.population_year
+    result = city_services.population_import_csv(city=city, file=file, replace=replace, year=year)
+    if result.ok:
+        after = _population_figures(city, result.years)
+        before = after - result.created + result.deleted
+        city.refresh_from_db(fields=["population_year"])
+        changes = {"figures": [before, after]}
+        if city.population_year != population_year:
+            changes["population_year"] = [population_year, city.population_year]
+        audit_record(
+            actor=actor,
+            action="city.population_import",
+            obj=city,
+            changes=changes,
+            note=f"{filename[:120]}: years {', '.join(str(y) for y in result.years)}; "
+            f"{result.created} new, {result.updated} updated, {result.deleted} deleted",
+        )
+    return result

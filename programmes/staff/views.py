@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from learningcity.city.models import City
-from programmes.models import Programme
+from learningcity.city.selectors import city_current
+from learningcity.city.services import CityDataError
+from learningcity.dates import format_year
+from programmes.models import Programme, Venue
 from programmes.services import ProgrammeError, provider_needs_review
 from programmes.staff import forms, selectors
 from programmes.staff import permissions as perm
@@ -599,3 +602,239 @@ def audit(request: HttpRequest, provider_slug: str) -> HttpResponse:
 def audit_all(request: HttpRequest) -> HttpResponse:
     perm.city_admin_only(request)
     return _audit_page(request, None)
+
+
+# --- City administration: providers, shared venues, districts, population ---------------
+
+
+def _admin_cities(request) -> tuple[City | None, list[City]]:
+    """The city a city-administration page is about (?city=<id>, else the deployment's city)
+    and every city, for the switcher."""
+    cities = list(City.objects.order_by("name_th", "pk"))
+    raw = request.GET.get("city", "")
+    city = next((c for c in cities if str(c.pk) == raw), None)
+    if city is None:
+        current = city_current()
+        city = next((c for c in cities if current is not None and c.pk == current.pk), None)
+        city = city or (cities[0] if cities else None)
+    return city, cities
+
+
+def _admin_ctx(**extra):
+    return {"can_manage": True, "city_admin_section": True, **extra}
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def city_providers(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    providers = list(selectors.admin_provider_list())
+    return render(request, "staff/city_providers.html", _admin_ctx(providers=providers))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_provider_create(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    city, _cities = _admin_cities(request)
+    kwargs = {"cities": City.objects.order_by("name_th", "pk"), "creating": True}
+    form = forms.ProviderForm(initial={"city": city, "is_active": True}, **kwargs)
+    if request.method == "POST":
+        form = forms.ProviderForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                provider = staff_services.staff_provider_create(
+                    actor=request.user,
+                    city=form.cleaned_data["city"],
+                    manager=form.manager,
+                    **form.service_fields(),
+                )
+            except ProgrammeError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The provider was added."))
+                return redirect("staff:city-provider-edit", provider.pk)
+    return render(request, "staff/city_provider_form.html", _admin_ctx(form=form, provider_obj=None))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    perm.city_admin_only(request)
+    provider = perm.get_or_404(selectors.admin_provider_list(), pk=pk)
+    initial = model_to_dict(provider, fields=list(forms.ProviderForm.base_fields))
+    form = forms.ProviderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_provider_update(actor=request.user, provider=provider, **form.service_fields())
+        except ProgrammeError as exc:
+            provider.refresh_from_db()
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("staff:city-provider-edit", provider.pk)
+    return render(request, "staff/city_provider_form.html", _admin_ctx(form=form, provider_obj=provider))
+
+
+@staff_required
+@require_http_methods(GET_POST[::2])
+def city_venues(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    venues = list(selectors.shared_venue_list())
+    return render(request, "staff/city_venues.html", _admin_ctx(venues=venues))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_venue_create(request: HttpRequest) -> HttpResponse:
+    perm.city_admin_only(request)
+    city, cities = _admin_cities(request)
+    if city is None:
+        messages.error(request, _("Load a city and its districts first."))
+        return redirect("staff:city-districts")
+    form = forms.VenueForm(request.POST or None, city=city)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("is_active", None)
+        try:
+            staff_services.staff_shared_venue_create(actor=request.user, city=city, **data)
+        except ProgrammeError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The venue was saved."))
+            return redirect("staff:city-venues")
+    ctx = _admin_ctx(form=form, venue=None, shared_city=city, cities=cities)
+    return render(request, "staff/venue_form.html", ctx)
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    perm.city_admin_only(request)
+    venue = perm.get_or_404(Venue.objects.filter(provider__isnull=True).select_related("city"), pk=pk)
+    initial = model_to_dict(venue, fields=list(forms.VenueForm.base_fields))
+    form = forms.VenueForm(request.POST or None, city=venue.city, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_venue_update(actor=request.user, venue=venue, **form.cleaned_data)
+        except ProgrammeError as exc:
+            venue.refresh_from_db()
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The venue was saved."))
+            return redirect("staff:city-venues")
+    return render(request, "staff/venue_form.html", _admin_ctx(form=form, venue=venue, shared_city=venue.city))
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_districts(request: HttpRequest) -> HttpResponse:
+    """The city's districts (population of the latest year, boundary present), loading them
+    from geothai, and uploading a boundary GeoJSON file. A refused file: 400, nothing changed."""
+    perm.city_admin_only(request)
+    city, cities = _admin_cities(request)
+    boundary_form, load_form = forms.BoundaryUploadForm(), forms.DistrictLoadForm()
+    refused, status = None, 200
+    if request.method == "POST" and city is not None:
+        action = request.POST.get("action")
+        if action == "load":
+            load_form = forms.DistrictLoadForm(request.POST)
+            if load_form.is_valid():
+                try:
+                    result = staff_services.staff_districts_load(
+                        actor=request.user, city=city, **load_form.cleaned_data
+                    )
+                except CityDataError as exc:
+                    load_form.add_error(None, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Districts loaded: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
+                        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                    )
+                    return redirect(f"{request.path}?city={city.pk}")
+            status = 400
+        else:
+            boundary_form = forms.BoundaryUploadForm(request.POST, request.FILES)
+            if boundary_form.is_valid():
+                upload = boundary_form.cleaned_data["file"]
+                try:
+                    result = staff_services.staff_boundaries_attach(
+                        actor=request.user, city=city, file=upload, filename=upload.name
+                    )
+                except CityDataError as exc:
+                    refused = exc
+                else:
+                    messages.success(
+                        request,
+                        _("Boundaries attached to %(attached)s districts; %(ignored)s features of other areas ignored.")
+                        % {"attached": result.attached, "ignored": result.ignored},
+                    )
+                    return redirect(f"{request.path}?city={city.pk}")
+            status = 400
+    districts = list(selectors.admin_district_rows(city=city, year=city.population_year)) if city else []
+    ctx = _admin_ctx(
+        city=city,
+        cities=cities,
+        districts=districts,
+        boundary_form=boundary_form,
+        load_form=load_form,
+        refused=refused,
+        with_boundary=sum(1 for d in districts if d.has_boundary),
+        demo_figures=any(d.demo_figures for d in districts),
+    )
+    return render(request, "staff/city_districts.html", ctx, status=status)
+
+
+MAX_SHOWN_IMPORT_ERRORS = 200
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def city_population(request: HttpRequest) -> HttpResponse:
+    """Population figures by year, and the CSV import: a file with any bad line changes
+    nothing, and every error is listed with its line (400)."""
+    perm.city_admin_only(request)
+    city, cities = _admin_cities(request)
+    form = forms.PopulationUploadForm()
+    result, status = None, 200
+    if request.method == "POST" and city is not None:
+        form = forms.PopulationUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = staff_services.staff_population_import(
+                actor=request.user,
+                city=city,
+                file=upload,
+                replace=form.cleaned_data["replace"],
+                year=form.cleaned_data["year"],
+                filename=upload.name,
+            )
+            if result.ok:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(rows)s figures for %(years)s: %(created)s new, %(updated)s updated, "
+                        "%(deleted)s deleted."
+                    )
+                    % {
+                        "rows": result.rows,
+                        "years": ", ".join(format_year(y) for y in result.years),
+                        "created": result.created,
+                        "updated": result.updated,
+                        "deleted": result.deleted,
+                    },
+                )
+                return redirect(f"{request.path}?city={city.pk}")
+        status = 400
+    years = list(selectors.admin_population_years(city=city)) if city else []
+    ctx = _admin_ctx(
+        city=city,
+        cities=cities,
+        form=form,
+        years=years,
+        result=result,
+        shown_errors=result.errors[:MAX_SHOWN_IMPORT_ERRORS] if result else [],
+        more_errors=max(0, result.error_count - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
+    )
+    return render(request, "staff/city_population.html", ctx, status=status)
