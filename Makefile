@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PYTHAINLP_READ_ONLY := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint messages compilemessages vendor clean
+.PHONY: help install run test lint messages compilemessages vendor clean bench
 
 help:
 	@echo "make run    - set up .venv, migrate, load the demo city, serve http://127.0.0.1:8000"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff and import-linter"
 	@echo "make messages - extract strings into locale/*/django.po (needs GNU gettext)"
 	@echo "make vendor - refresh self-hosted front-end assets from the npm registry"
+	@echo "make bench SCALE=small|medium|large [BENCH=catalogue,enrolment,aggregation,dashboards,memory]"
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PY=python3.11)")'
@@ -49,6 +50,14 @@ messages: install
 
 vendor:
 	scripts/vendor.sh
+
+# Benchmarks (bench/, docs/benchmarks.md): never part of `make test`. Uses the database
+# lc_bench_$(SCALE) on BENCH_SERVER_URL's server (created, migrated and filled with the
+# synthetic city when missing) and Redis database 14 (BENCH_REDIS_URL).
+SCALE ?= small
+BENCH ?= catalogue,enrolment,aggregation,dashboards,memory
+bench: install
+	$(BIN)/python -m bench run --scale $(SCALE) --only $(BENCH) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache

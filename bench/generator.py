@@ -65,6 +65,8 @@ SCALES: dict[str, Scale] = {
 }
 
 DEPENDANT_SHARE = 4  # one participant in four is a dependant
+# Blank values for NOT NULL columns the generator does not list (see CityGenerator._unlisted_not_null).
+BLANK_BY_TYPE = {"text": "", "character varying": "", "boolean": False, "jsonb": "{}", "integer": 0, "smallint": 0}
 
 
 def spread(total: int, n: int, rng: random.Random, *, jitter: float = 0.6, minimum: int = 0) -> list[int]:
@@ -157,9 +159,24 @@ class CityGenerator:
             cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             return cur.fetchone()[0]
 
+    def _unlisted_not_null(self, table: str, columns: list[str]) -> list[tuple[str, object]]:
+        """NOT NULL columns without a database default that `columns` leaves out (a field a
+        later migration added with only a model default), each with its blank value."""
+        found = self._execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'",
+            [table],
+        )
+        return [(name, BLANK_BY_TYPE[kind]) for name, kind in found if name not in columns and kind in BLANK_BY_TYPE]
+
     def _copy(self, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
         started = time.monotonic()
         n = 0
+        extra = self._unlisted_not_null(table, columns)
+        if extra:
+            columns = [*columns, *(name for name, _blank in extra)]
+            blanks = tuple(blank for _name, blank in extra)
+            rows = (row + blanks for row in rows)
         with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
