@@ -52,7 +52,20 @@ from __future__ import annotations
 import datetime as dt
 
 TIME_ZONE = "Asia/Bangkok"  # settings.TIME_ZONE; also written into the trigger migration
-TEMP_TABLES = ("_dash_days", "_dash_months", "_dash_periods", "_dash_learner_months")
+TEMP_TABLES = (
+    "_dash_days",
+    "_dash_months",
+    "_dash_periods",
+    "_dash_dirty_months",
+    "_dash_lm_keys",
+    "_dash_lm_old",
+    "_dash_people",
+    "_dash_lm_new",
+    "_dash_changed",
+    "_dash_delta",
+    "_dash_delta_sum",
+    "_dash_emptied",
+)
 
 
 def _local_day(column: str) -> str:
@@ -190,68 +203,17 @@ def days_add(cursor, days_sql: str, params=None) -> None:
     cursor.execute(f"INSERT INTO _dash_days (day) {days_sql} ON CONFLICT (day) DO NOTHING", params)
 
 
-# --- Distinct learners per period -------------------------------------------------------------
+# --- Distinct learners: LearnerMonth (per person) and LearnerPeriod derived from it -----------
+#
+# LearnerMonth holds one row per participant x city x dimension value x month with a present
+# mark, with the person's district, sex and birth date (the same on all of a person's rows).
+# LearnerPeriod counts those rows: a rebuild derives it whole; an incremental refresh recomputes
+# LearnerMonth for the months of the dirty days, finds the participants whose rows changed (C),
+# counts C's rows in every period that contains a changed month before and after the change,
+# and adds the difference. A period not yet in BuiltPeriod is computed whole instead.
 
-_PERIODS_FROM_MONTHS = """
-    INSERT INTO _dash_periods (kind, period_start, period_end)
-    SELECT 'month', m, (m + interval '1 month' - interval '1 day')::date FROM _dash_months
-    UNION
-    SELECT 'year', date_trunc('year', m::timestamp)::date,
-           (date_trunc('year', m::timestamp) + interval '1 year' - interval '1 day')::date
-      FROM _dash_months
-    UNION
-    SELECT 'rolling12', (e - interval '11 months')::date, (e + interval '1 month' - interval '1 day')::date
-      FROM _dash_months, generate_series(m::timestamp, m::timestamp + interval '11 months', interval '1 month') AS e
-     WHERE e <= %(current_month)s
-"""
-
-
-def periods_prepare(cursor, *, today: dt.date, months_sql: str, params=None) -> int:
-    """Fill ``_dash_periods`` with every period containing one of the months selected by
-    ``months_sql`` (a SELECT of first-of-month dates), limited to periods that have begun.
-    Returns the number of periods."""
-    current_month = today.replace(day=1)
-    cursor.execute("CREATE TEMP TABLE _dash_months (m date PRIMARY KEY) ON COMMIT DROP")
-    cursor.execute(
-        f"INSERT INTO _dash_months (m) SELECT DISTINCT m FROM ({months_sql}) AS x(m) "
-        "WHERE m IS NOT NULL AND m <= %(current_month)s",
-        {**(params or {}), "current_month": current_month},
-    )
-    cursor.execute(
-        "CREATE TEMP TABLE _dash_periods (kind varchar(12), period_start date, period_end date, "
-        "PRIMARY KEY (kind, period_end)) ON COMMIT DROP"
-    )
-    cursor.execute(_PERIODS_FROM_MONTHS, {"current_month": current_month})
-    return cursor.rowcount
-
-
-def months_of_days_sql() -> str:
-    """The months of the claimed days."""
-    return "SELECT date_trunc('month', day)::date FROM _dash_days"
-
-
-def months_with_sessions_sql() -> str:
-    """Every month with a non-cancelled session (for a full rebuild)."""
-    return (
-        f"SELECT DISTINCT date_trunc('month', {_local_day('s.starts_at')})::date "
-        "FROM programmes_session s WHERE NOT s.is_cancelled"
-    )
-
-
-# Distinct (participant, city, dimension, value, month) with a present mark in [lo, hi), with
-# the person's district, sex and birth date.
-_LEARNER_MONTHS = f"""
-    CREATE TEMP TABLE _dash_learner_months ON COMMIT DROP AS
-    WITH marks AS (
-        SELECT DISTINCT a.participant_id, date_trunc('month', {_local_day("s.starts_at")})::date AS month,
-               c.programme_id
-          FROM programmes_session s
-          JOIN participants_attendance a ON a.session_id = s.id
-          JOIN programmes_course c ON c.id = s.course_id
-         WHERE a.status = 'present' AND NOT s.is_cancelled
-           AND s.starts_at >= (%(lo)s::timestamp AT TIME ZONE '{TIME_ZONE}')
-           AND s.starts_at < (%(hi)s::timestamp AT TIME ZONE '{TIME_ZONE}')
-    ),
+# The dimension values of each programme (with its city).
+_DIMS = """
     dims (programme_id, city_id, dimension, value) AS (
         SELECT pg.id, pr.city_id, v.dimension, v.value
           FROM programmes_programme pg
@@ -270,69 +232,319 @@ _LEARNER_MONTHS = f"""
           JOIN programmes_programme pg ON pg.id = pc.programme_id
           JOIN programmes_provider pr ON pr.id = pg.provider_id
          CROSS JOIN LATERAL unnest(cat.building_blocks) AS b
+    )"""
+
+_DISTRICT = "CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END"
+_LM_COLUMNS = "participant_id, city_id, dimension, value, month, district_id, sex, birth_date"
+
+
+def _learner_month_keys_sql(*, months_table: str | None) -> str:
+    """Distinct (participant, city, dimension, value, month) with a present mark at a
+    non-cancelled session: every month, or the months listed in `months_table` (column m)."""
+    months = (
+        f"JOIN {months_table} dm ON s.starts_at >= (dm.m::timestamp AT TIME ZONE '{TIME_ZONE}') "
+        f"AND s.starts_at < ((dm.m + interval '1 month')::timestamp AT TIME ZONE '{TIME_ZONE}')"
+        if months_table
+        else ""
     )
-    SELECT x.*, CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END AS district_id, p.sex, p.birth_date
-      FROM (SELECT DISTINCT m.participant_id, d.city_id, d.dimension, d.value, m.month
-              FROM marks m JOIN dims d ON d.programme_id = m.programme_id) AS x
-      JOIN participants_participant p ON p.id = x.participant_id
+    return f"""
+    WITH marks AS (
+        SELECT DISTINCT a.participant_id, date_trunc('month', {_local_day("s.starts_at")})::date AS month,
+               c.programme_id
+          FROM programmes_session s {months}
+          JOIN participants_attendance a ON a.session_id = s.id
+          JOIN programmes_course c ON c.id = s.course_id
+         WHERE a.status = 'present' AND NOT s.is_cancelled
+    ),
+    {_DIMS}
+    SELECT DISTINCT m.participant_id, d.city_id, d.dimension, d.value, m.month
+      FROM marks m JOIN dims d ON d.programme_id = m.programme_id"""
+
+
+def learner_months_rebuild(cursor) -> int:
+    """Replace every LearnerMonth row from the raw attendance. Returns the rows written."""
+    cursor.execute("TRUNCATE dashboards_learnermonth, dashboards_builtperiod")
+    cursor.execute(
+        f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) "
+        f"SELECT k.*, {_DISTRICT}, p.sex, p.birth_date "
+        f"FROM ({_learner_month_keys_sql(months_table=None)}) AS k "
+        "JOIN participants_participant p ON p.id = k.participant_id"
+    )
+    rows = cursor.rowcount
+    cursor.execute("ANALYZE dashboards_learnermonth")
+    return rows
+
+
+# Periods (kind, first day, last day) containing the months of `_dash_months` that have begun:
+# months and years from their first day, rolling windows ending at the current month at most.
+_PERIODS_FROM_MONTHS = """
+    INSERT INTO _dash_periods (kind, period_start, period_end)
+    SELECT 'month', m, (m + interval '1 month' - interval '1 day')::date FROM _dash_months
+     WHERE m <= %(current_month)s
+    UNION
+    SELECT 'year', date_trunc('year', m::timestamp)::date,
+           (date_trunc('year', m::timestamp) + interval '1 year' - interval '1 day')::date
+      FROM _dash_months WHERE date_trunc('year', m::timestamp) <= %(current_month)s
+    UNION
+    SELECT 'rolling12', (e - interval '11 months')::date, (e + interval '1 month' - interval '1 day')::date
+      FROM _dash_months, generate_series(m::timestamp, m::timestamp + interval '11 months', interval '1 month') AS e
+     WHERE e <= %(current_month)s
+    ON CONFLICT DO NOTHING
 """
 
-# Each learner once per period and dimension value, counted by district x age group x sex.
-# Rolling windows without a DISTINCT: with a person's months m1 < m2 < ... in order, the windows
-# (named by their last month) that contain m_i and none of the earlier months are
-# [max(m_i, m_(i-1) + 12 months), m_i + 11 months], so every window is generated once.
-_LEARNERS = f"""
-    WITH per_learner (kind, period_end, participant_id, city_id, dimension, value, district_id, sex, birth_date) AS (
-        SELECT 'month', (lm.month + interval '1 month' - interval '1 day')::date,
-               lm.participant_id, lm.city_id, lm.dimension, lm.value, lm.district_id, lm.sex, lm.birth_date
-          FROM _dash_learner_months lm
-         WHERE lm.month IN (SELECT period_start FROM _dash_periods WHERE kind = 'month')
-        UNION ALL
-        SELECT DISTINCT 'year', (date_trunc('year', lm.month::timestamp) + interval '1 year' - interval '1 day')::date,
-               lm.participant_id, lm.city_id, lm.dimension, lm.value, lm.district_id, lm.sex, lm.birth_date
-          FROM _dash_learner_months lm
-         WHERE date_trunc('year', lm.month::timestamp)::date IN
-               (SELECT period_start FROM _dash_periods WHERE kind = 'year')
-        UNION ALL
-        SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date,
-               r.participant_id, r.city_id, r.dimension, r.value, r.district_id, r.sex, r.birth_date
-          FROM (SELECT lm.*, lag(lm.month) OVER (PARTITION BY lm.participant_id, lm.city_id, lm.dimension, lm.value
-                                                 ORDER BY lm.month) AS previous
-                  FROM _dash_learner_months lm) AS r
-         CROSS JOIN LATERAL generate_series(
-               greatest(r.month::timestamp, r.previous + interval '12 months', %(first_end)s::timestamp),
-               least(r.month + interval '11 months', %(last_end)s::timestamp),
-               interval '1 month') AS e
-    )
-    INSERT INTO dashboards_learnerperiod
-        (city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, learners)
-    SELECT l.city_id, per.kind, per.period_start, per.period_end, l.dimension, l.value, l.district_id,
-           {_age_group("per.period_end", "l.birth_date")}, l.sex, count(*)
-      FROM per_learner l
-      JOIN _dash_periods per ON per.kind = l.kind AND per.period_end = l.period_end
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-"""
 
-
-def learner_periods_write(cursor) -> int:
-    """Delete and rewrite the LearnerPeriod rows of the periods in ``_dash_periods``.
-    Returns the rows written."""
+def periods_prepare(cursor, *, today: dt.date, months_sql: str, params=None, whole: bool = False) -> int:
+    """Add to ``_dash_periods`` every begun period containing one of the months selected by
+    ``months_sql`` (a SELECT of first-of-month dates); ``whole`` marks them to be computed
+    whole even when built. Returns the number of periods added."""
+    cursor.execute("DROP TABLE IF EXISTS _dash_months")
+    cursor.execute("CREATE TEMP TABLE _dash_months (m date PRIMARY KEY) ON COMMIT DROP")
     cursor.execute(
-        "DELETE FROM dashboards_learnerperiod lp USING _dash_periods per "
-        "WHERE lp.kind = per.kind AND lp.period_end = per.period_end"
+        f"INSERT INTO _dash_months (m) SELECT DISTINCT m FROM ({months_sql}) AS x(m) WHERE m IS NOT NULL",
+        params or {},
     )
     cursor.execute(
-        "SELECT min(period_start), max(period_end) + 1, "
+        "CREATE TEMP TABLE IF NOT EXISTS _dash_periods (kind varchar(12), period_start date, period_end date, "
+        "whole boolean NOT NULL DEFAULT false, PRIMARY KEY (kind, period_end)) ON COMMIT DROP"
+    )
+    cursor.execute(_PERIODS_FROM_MONTHS, {"current_month": today.replace(day=1)})
+    added = cursor.rowcount
+    if whole:
+        cursor.execute(
+            "UPDATE _dash_periods per SET whole = true FROM _dash_months dm "
+            "WHERE dm.m BETWEEN date_trunc('month', per.period_end::timestamp) AND per.period_end "
+            "AND per.kind <> 'year'"
+        )
+    return added
+
+
+def months_of_days_sql() -> str:
+    """The months of the claimed days."""
+    return "SELECT date_trunc('month', day)::date FROM _dash_days"
+
+
+def months_with_sessions_sql() -> str:
+    """Every month with a non-cancelled session (for a full rebuild)."""
+    return (
+        f"SELECT DISTINCT date_trunc('month', {_local_day('s.starts_at')})::date "
+        "FROM programmes_session s WHERE NOT s.is_cancelled"
+    )
+
+
+def _counts_sql(*, people: str | None, periods: str) -> str:
+    """Learners per period and cell, counted over LearnerMonth rows (of the participants in the
+    table `people` when given) for the periods selected by `periods` (a condition on ``per``,
+    an alias of _dash_periods). Each person once per period and dimension value: with a
+    person's months m1 < m2 < ... in order (lag), a year is counted at its first month and the
+    rolling windows (named by their last month) that contain m_i and none of the earlier months
+    are [max(m_i, m_(i-1) + 12 months), m_i + 11 months], so every window is generated once.
+    Reading only months in [lo, hi] (the span of the periods) is enough: an earlier month is in
+    none of them."""
+    restrict = f"JOIN {people} c ON c.participant_id = l.participant_id" if people else ""
+    return f"""
+    SELECT lm.city_id, per.kind, per.period_start, per.period_end, lm.dimension, lm.value, lm.district_id,
+           {_age_group("per.period_end", "lm.birth_date")} AS age_from, lm.sex, count(*) AS learners
+      FROM (SELECT l.*, lag(l.month) OVER (PARTITION BY l.participant_id, l.city_id, l.dimension, l.value
+                                           ORDER BY l.month) AS previous
+              FROM dashboards_learnermonth l {restrict}
+             WHERE l.month >= %(lo)s AND l.month <= %(hi)s) AS lm
+     CROSS JOIN LATERAL (
+           SELECT 'month'::varchar AS kind, (lm.month + interval '1 month' - interval '1 day')::date AS period_end
+           UNION ALL
+           SELECT 'year', (date_trunc('year', lm.month::timestamp) + interval '1 year' - interval '1 day')::date
+            WHERE lm.previous IS NULL OR lm.previous < date_trunc('year', lm.month::timestamp)
+           UNION ALL
+           SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date
+             FROM generate_series(greatest(lm.month::timestamp, lm.previous + interval '12 months', %(first_end)s),
+                                  least(lm.month + interval '11 months', %(last_end)s), interval '1 month') AS e
+           ) AS x
+      JOIN _dash_periods per ON per.kind = x.kind AND per.period_end = x.period_end AND {periods}
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
+
+
+def _span(cursor, periods: str) -> dict | None:
+    cursor.execute(
+        "SELECT min(period_start), max(period_end), "
         "min(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12'), "
-        "max(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12') FROM _dash_periods"
+        f"max(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12') FROM _dash_periods per "
+        f"WHERE {periods}"
     )
     lo, hi, first_end, last_end = cursor.fetchone()
     if lo is None:
-        return 0
-    cursor.execute(_LEARNER_MONTHS, {"lo": lo, "hi": hi})
-    cursor.execute("ANALYZE _dash_learner_months")
+        return None
     # Without a rolling window to compute, an empty range (first > last) generates none.
-    first_end = first_end or dt.datetime(9999, 1, 1)
-    last_end = last_end or dt.datetime(1, 1, 1)
-    cursor.execute(_LEARNERS, {"first_end": first_end, "last_end": last_end})
-    return cursor.rowcount
+    return {
+        "lo": lo,
+        "hi": hi,
+        "first_end": first_end or dt.datetime(9999, 1, 1),
+        "last_end": last_end or dt.datetime(1, 1, 1),
+    }
+
+
+_TO_BUILD = (
+    "(per.whole OR NOT EXISTS (SELECT 1 FROM dashboards_builtperiod b "
+    "WHERE b.kind = per.kind AND b.period_end = per.period_end))"
+)
+_BUILT = f"NOT {_TO_BUILD}"
+
+
+def learner_periods_whole(cursor) -> int:
+    """Compute whole, from LearnerMonth, the periods of ``_dash_periods`` that are not built
+    (or are marked ``whole``), and record them as built. Returns the LearnerPeriod rows written."""
+    cursor.execute(f"UPDATE _dash_periods per SET whole = true WHERE {_TO_BUILD}")
+    span = _span(cursor, "per.whole")
+    if span is None:
+        return 0
+    cursor.execute(
+        "DELETE FROM dashboards_learnerperiod lp USING _dash_periods per "
+        "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
+    )
+    cursor.execute(
+        "INSERT INTO dashboards_learnerperiod (city_id, kind, period_start, period_end, dimension, value, "
+        f"district_id, age_from, sex, learners) {_counts_sql(people=None, periods='per.whole')}",
+        span,
+    )
+    rows = cursor.rowcount
+    cursor.execute(
+        "INSERT INTO dashboards_builtperiod (kind, period_end) SELECT kind, period_end FROM _dash_periods "
+        "WHERE whole ON CONFLICT DO NOTHING"
+    )
+    cursor.execute("UPDATE _dash_periods SET whole = false WHERE whole")
+    return rows
+
+
+def learner_months_ready(cursor) -> bool:
+    """Whether LearnerMonth and BuiltPeriod describe LearnerPeriod: false when LearnerPeriod
+    holds rows that no run of this design built (right after the migration that added them)."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM dashboards_builtperiod) OR NOT EXISTS (SELECT 1 FROM dashboards_learnerperiod)"
+    )
+    return cursor.fetchone()[0]
+
+
+def learner_months_refresh(cursor, *, today: dt.date) -> int:
+    """Bring LearnerMonth up to date for the months of the claimed days and LearnerPeriod with
+    it: by difference for the built periods containing a changed month, whole for the others.
+    Leaves those periods in ``_dash_periods``. Returns the LearnerPeriod rows written."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_dirty_months ON COMMIT DROP AS "
+        f"SELECT DISTINCT m FROM ({months_of_days_sql()}) AS x(m)"
+    )
+    cursor.execute("ALTER TABLE _dash_dirty_months ADD PRIMARY KEY (m)")
+    # (a) the rows of those months now, and as stored
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_lm_keys ON COMMIT DROP AS "
+        + _learner_month_keys_sql(months_table="_dash_dirty_months")
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE _dash_lm_old ON COMMIT DROP AS SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
+        "WHERE month IN (SELECT m FROM _dash_dirty_months)"
+    )
+    # One read of each person's attributes, used for every row of theirs written by this run.
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_people ON COMMIT DROP AS "
+        f"SELECT p.id AS participant_id, {_DISTRICT} AS district_id, p.sex, p.birth_date "
+        "FROM participants_participant p WHERE p.id IN "
+        "(SELECT participant_id FROM _dash_lm_keys UNION SELECT participant_id FROM _dash_lm_old)"
+    )
+    cursor.execute("ALTER TABLE _dash_people ADD PRIMARY KEY (participant_id)")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_lm_new ON COMMIT DROP AS SELECT k.*, p.district_id, p.sex, p.birth_date "
+        "FROM _dash_lm_keys k JOIN _dash_people p ON p.participant_id = k.participant_id"
+    )
+    # (b) the participants whose rows changed; `moved`: their attributes changed too
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_changed ON COMMIT DROP AS "
+        "SELECT c.participant_id, p.participant_id IS NOT NULL AND EXISTS ("
+        "  SELECT 1 FROM dashboards_learnermonth l WHERE l.participant_id = c.participant_id"
+        "     AND (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
+        ") AS moved "
+        "FROM (SELECT DISTINCT participant_id FROM ("
+        "  (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new)"
+        "  UNION ALL (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old)) AS d) AS c "
+        "LEFT JOIN _dash_people p ON p.participant_id = c.participant_id"
+    )
+    cursor.execute("ALTER TABLE _dash_changed ADD PRIMARY KEY (participant_id)")
+    cursor.execute("ANALYZE _dash_changed")
+    # (c) the periods to adjust: those of the dirty months, and of every month of a person who moved
+    periods_prepare(
+        cursor,
+        today=today,
+        months_sql="SELECT m FROM _dash_dirty_months UNION SELECT DISTINCT l.month FROM dashboards_learnermonth l "
+        "JOIN _dash_changed c ON c.participant_id = l.participant_id AND c.moved",
+    )
+    cursor.execute("ANALYZE _dash_periods")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_delta (city_id bigint, kind varchar(12), period_start date, period_end date, "
+        "dimension varchar(12), value varchar(32), district_id bigint, age_from smallint, sex varchar(16), "
+        "learners bigint) ON COMMIT DROP"
+    )
+    span = _span(cursor, _BUILT)
+    if span is not None:
+        cursor.execute(
+            f"INSERT INTO _dash_delta SELECT * FROM ({_counts_sql(people='_dash_changed', periods=_BUILT)}) AS old",
+            span,
+        )
+        cursor.execute("UPDATE _dash_delta SET learners = -learners")
+    # (d) the new rows of the changed participants, and their current attributes on all their rows
+    cursor.execute(
+        "DELETE FROM dashboards_learnermonth l USING _dash_changed c "
+        "WHERE l.participant_id = c.participant_id AND l.month IN (SELECT m FROM _dash_dirty_months)"
+    )
+    cursor.execute(
+        f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "
+        "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed)"
+    )
+    cursor.execute(
+        "UPDATE dashboards_learnermonth l SET district_id = p.district_id, sex = p.sex, birth_date = p.birth_date "
+        "FROM _dash_changed c JOIN _dash_people p ON p.participant_id = c.participant_id "
+        "WHERE c.moved AND l.participant_id = c.participant_id "
+        "AND (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
+    )
+    rows = 0
+    if span is not None:
+        # (e) the new contribution, (f) applied as a difference
+        cursor.execute(
+            f"INSERT INTO _dash_delta SELECT * FROM ({_counts_sql(people='_dash_changed', periods=_BUILT)}) AS new",
+            span,
+        )
+        rows += _delta_apply(cursor)
+    rows += learner_periods_whole(cursor)
+    return rows
+
+
+_UPSERT = """
+    INSERT INTO dashboards_learnerperiod AS lp (city_id, kind, period_start, period_end, dimension, value,
+                                               district_id, age_from, sex, learners)
+    SELECT city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, abs(learners)
+      FROM _dash_delta_sum WHERE learners {compare} 0
+        ON CONFLICT ON CONSTRAINT dashboards_learnerperiod_cell
+        DO UPDATE SET learners = lp.learners {sign} EXCLUDED.learners
+    RETURNING lp.id, lp.learners, (lp.xmax = 0) AS inserted
+"""
+
+
+def _delta_apply(cursor) -> int:
+    """Add the summed differences of ``_dash_delta`` to LearnerPeriod (each cell found through
+    its unique index) and drop the cells left at 0. Gains first, then losses (a loss is written
+    as a subtraction: the table's CHECK refuses a negative row even on the way to an update)."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_delta_sum ON COMMIT DROP AS "
+        "SELECT city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, "
+        "sum(learners)::int AS learners FROM _dash_delta GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(learners) <> 0"
+    )
+    if not cursor.rowcount:
+        return 0
+    cursor.execute(f"WITH up AS ({_UPSERT.format(sign='+', compare='>')}) SELECT count(*) FROM up")
+    rows = cursor.fetchone()[0]
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_emptied ON COMMIT DROP AS "
+        f"WITH up AS ({_UPSERT.format(sign='-', compare='<')}) SELECT id, learners, inserted FROM up"
+    )
+    rows += cursor.rowcount
+    cursor.execute("SELECT count(*) FILTER (WHERE inserted) FROM _dash_emptied")
+    if cursor.fetchone()[0]:
+        # A loss in a cell that held nobody: LearnerMonth and LearnerPeriod disagree.
+        raise RuntimeError("dashboards: learner difference for a missing cell; run dashboards_rebuild")
+    cursor.execute("DELETE FROM dashboards_learnerperiod WHERE id IN (SELECT id FROM _dash_emptied WHERE learners = 0)")
+    return rows

@@ -156,6 +156,55 @@ class LearnerPeriod(models.Model):
         return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
 
 
+class LearnerMonth(models.Model):
+    """Person-level staging of the distinct-learner counts, kept by the refresh jobs (never read
+    by pages): one row per participant x city x dimension value x month in which the participant
+    was present at least once at a non-cancelled session (months of every kind, future ones
+    included), with a snapshot of the participant's district (NULL: outside the city or unknown),
+    sex and birth date. All rows of a participant carry the same snapshot. LearnerPeriod is
+    derived from these rows: whole for a rebuild, by difference for an incremental refresh."""
+
+    pk = models.CompositePrimaryKey("participant", "city", "dimension", "value", "month")
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
+    value = models.CharField(_("value"), max_length=32, blank=True, default="")
+    month = models.DateField(_("month"))
+    district = models.ForeignKey(
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    sex = models.CharField(_("sex"), max_length=16)
+    birth_date = models.DateField(_("birth date"))
+
+    class Meta:
+        verbose_name = _("learner per month")
+        verbose_name_plural = _("learners per month")
+        indexes = [models.Index(fields=["month"], name="dash_learnermonth_month")]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.month} {self.dimension}={self.value}"
+
+
+class BuiltPeriod(models.Model):
+    """A period whose LearnerPeriod rows are complete (equal to counts over LearnerMonth), so an
+    incremental refresh may adjust them by difference. A period not listed here (the month's new
+    rolling window before the nightly job, a new year) is computed whole the first time a refresh
+    touches it."""
+
+    pk = models.CompositePrimaryKey("kind", "period_end")
+    kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
+    period_end = models.DateField(_("to"))
+
+    class Meta:
+        verbose_name = _("built period")
+        verbose_name_plural = _("built periods")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_end}"
+
+
 class DirtyDay(models.Model):
     """A day whose facts must be recomputed: written by database triggers on enrolments,
     attendance, sessions, courses, completion overrides and participants (set-based, statement

@@ -75,21 +75,49 @@ def _record(*, kind: str, started_at: dt.datetime, clock: float, days: int, peri
     return run
 
 
+def _periods_count(cursor) -> int:
+    cursor.execute("SELECT count(*) FROM _dash_periods")
+    return cursor.fetchone()[0]
+
+
+def _learners_rebuild(cursor, *, today: dt.date) -> tuple[int, int]:
+    """LearnerMonth from all the attendance, then every LearnerPeriod row from it (all periods
+    of the months with sessions, and of the current and previous month). Returns (periods, rows)."""
+    cursor.execute("DELETE FROM dashboards_learnerperiod")
+    aggregation.learner_months_rebuild(cursor)
+    months_sql = (
+        aggregation.months_with_sessions_sql() + " UNION SELECT %(current)s::date UNION SELECT %(previous)s::date"
+    )
+    aggregation.periods_prepare(
+        cursor,
+        today=today,
+        months_sql=months_sql,
+        params={"current": today.replace(day=1), "previous": _previous_month(today)},
+    )
+    rows = aggregation.learner_periods_whole(cursor)
+    return _periods_count(cursor), rows
+
+
 def _refresh_claimed(cursor, *, today: dt.date, extra_months: list[dt.date]) -> tuple[int, int, int]:
-    """Claim the dirty days and rewrite them and their periods (plus the periods of
-    `extra_months`). Returns (days, periods, rows written)."""
+    """Claim the dirty days and rewrite them and their periods; compute the periods of
+    `extra_months` whole (their months and rolling windows always, their years when not built
+    yet). Returns (days, periods, rows written)."""
     days = aggregation.days_claim(cursor)
     if not days and not extra_months:
         return 0, 0, 0
     rows = aggregation.activity_days_write(cursor, today=today, incremental=True) if days else 0
-    months_sql = aggregation.months_of_days_sql()
-    params = {}
-    for i, month in enumerate(extra_months):
-        months_sql += f" UNION SELECT %(month{i})s::date"
-        params[f"month{i}"] = month
-    periods = aggregation.periods_prepare(cursor, today=today, months_sql=months_sql, params=params)
-    rows += aggregation.learner_periods_write(cursor)
-    return days, periods, rows
+    if not aggregation.learner_months_ready(cursor):
+        # LearnerPeriod rows from before LearnerMonth existed: derive everything once.
+        periods, learner_rows = _learners_rebuild(cursor, today=today)
+        return days, periods, rows + learner_rows
+    if days:
+        rows += aggregation.learner_months_refresh(cursor, today=today)
+    if extra_months:
+        months_sql = " UNION ".join(f"SELECT %(month{i})s::date" for i in range(len(extra_months)))
+        params = {f"month{i}": month for i, month in enumerate(extra_months)}
+        aggregation.periods_prepare(cursor, today=today, months_sql=months_sql, params=params, whole=True)
+        rows += aggregation.learner_periods_whole(cursor)
+    return days, _periods_count(cursor), rows
 
 
 def aggregates_refresh(*, now: dt.datetime | None = None) -> RefreshRun:
@@ -160,20 +188,11 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
         started_at = now or timezone.now()
         today = timezone.localdate(started_at)
         aggregation.days_claim(cursor)  # these days are rebuilt with everything else
-        cursor.execute("DELETE FROM dashboards_learnerperiod")
         rows = aggregation.activity_days_write(cursor, today=today, incremental=False)
         cursor.execute("SELECT count(DISTINCT day) FROM dashboards_activityday")
         days = cursor.fetchone()[0]
-        months_sql = (
-            aggregation.months_with_sessions_sql() + " UNION SELECT %(current)s::date UNION SELECT %(previous)s::date"
-        )
-        periods = aggregation.periods_prepare(
-            cursor,
-            today=today,
-            months_sql=months_sql,
-            params={"current": today.replace(day=1), "previous": _previous_month(today)},
-        )
-        rows += aggregation.learner_periods_write(cursor)
+        periods, learner_rows = _learners_rebuild(cursor, today=today)
+        rows += learner_rows
         # A rebuild always changes the data version (see RefreshRun): count at least one day.
         return _record(
             kind=RefreshRun.Kind.REBUILD,
