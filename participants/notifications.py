@@ -2,9 +2,18 @@
 same transaction as the change they report (the outbox), e-mailed by a Celery task.
 
 Flow: a service calls `notify(...)` inside its transaction; the row is created and, on commit,
-`notification_send_email` is queued. If the broker is down at that moment the enrolment still
-commits (the error is logged) and the row stays pending; `notifications_dispatch_pending`
-(beat, every minute) queues it again. The task claims the row with a conditional UPDATE
+`notification_send_email` is queued. Rendering is split from recording so that a service can
+render before it takes a lock: `notification_drafts` renders the messages of the outcomes a
+change can have (subject and body in the recipient's language, a lock-dependent waiting-list
+position left as a marker) and `notification_record` writes the one that happened (a plain
+INSERT, no template, no query but the insert). `enrolment_create` drafts the outcomes still
+possible ("confirmed" and/or "waitlisted") before it locks the course and records one of them
+under the lock; `notify` is the two in one call for the services whose outcome is known when
+they write.
+
+If the broker is down when a change commits, the change still commits (the error is logged)
+and the row stays pending; `notifications_dispatch_pending` (beat, every minute) queues it
+again. The task claims the row with a conditional UPDATE
 (`email_sent_at IS NULL` and no live claim) before sending and stamps `email_sent_at` after,
 so two runs never both send. A worker that dies between sending and stamping leaves a claim
 that expires after CLAIM_TIMEOUT, after which the message may be sent again: at-least-once in
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,6 +36,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -96,21 +107,123 @@ def recipient_for(participant: Participant):
     return user, own or user.preferred_language
 
 
-def _course_context(course: Course) -> dict:
-    first = course.sessions.filter(is_cancelled=False).select_related("venue").order_by("starts_at").first()
-    venue = (first.venue if first else None) or course.venue
-    if venue is not None:
-        place = ", ".join(part for part in (venue.name, venue.address) if part)
-    else:
-        place = course.online_url or _("online")
-    return {
+# The kinds whose message prints the first meeting and its place (one query to find them).
+KINDS_WITH_FIRST_SESSION = {K.ENROLMENT_CONFIRMED, K.COURSE_CHANGED, K.COURSE_REMINDER}
+
+
+def _course_context(course: Course, *, first_session: bool = True) -> dict:
+    context = {
         "course": course.programme.title,
         "provider": course.programme.provider.name,
         "starts_on": format_local(course.starts_on),
-        "first_session": format_local(first.starts_at, "datetime") if first else format_local(course.starts_on),
-        "place": place,
         "cancellation_deadline": format_local(course.cancellation_deadline, "datetime"),
     }
+    if first_session:
+        first = course.sessions.filter(is_cancelled=False).select_related("venue").order_by("starts_at").first()
+        venue = (first.venue if first else None) or course.venue
+        if venue is not None:
+            place = ", ".join(part for part in (venue.name, venue.address) if part)
+        else:
+            place = course.online_url or _("online")
+        context["first_session"] = (
+            format_local(first.starts_at, "datetime") if first else format_local(course.starts_on)
+        )
+        context["place"] = place
+    return context
+
+
+# A waiting-list position only known under the course lock: drafts carry this marker, which
+# `notification_record` replaces with the number as the template would have printed it.
+POSITION_MARKER = "\u2063position\u2063"  # INVISIBLE SEPARATOR: never typed into a course or a name
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message rendered ahead of the change it reports, ready to be recorded."""
+
+    kind: str
+    recipient: object  # the user written to
+    participant: Participant
+    language: str
+    subject: str
+    body: str
+
+
+def notification_drafts(
+    *,
+    kinds: list[str],
+    participant: Participant,
+    course: Course,
+    enrolment: Enrolment | None = None,
+    extra: dict | None = None,
+    position_later: bool = False,
+) -> dict[str, Draft]:
+    """Render the message of each kind in `kinds` about `participant` and `course`, in the
+    recipient's language. Empty when nobody can be told. With `position_later`, the
+    waiting-list position is left as a marker that `notification_record(position=...)`
+    fills in. Reads the course's first session when a message prints it (one query); no
+    write, so it can run before a lock is taken."""
+    user, language = recipient_for(participant)
+    if user is None:
+        return {}
+    drafts = {}
+    with translation.override(language):
+        context = {
+            **_course_context(course, first_session=bool(KINDS_WITH_FIRST_SESSION.intersection(kinds))),
+            "name": participant.full_name,
+            "site_url": settings.SITE_URL,
+            **(extra or {}),
+        }
+        if position_later:
+            context["position"] = POSITION_MARKER
+        elif enrolment is not None:
+            context["position"] = enrolment.waitlist_position
+        if enrolment is not None:
+            context["enrolment_url"] = absolute_url(enrolment_path(enrolment))
+            if enrolment.offer_expires_at:
+                context["offer_deadline"] = format_local(enrolment.offer_expires_at, "datetime")
+                context["accept_url"] = absolute_url(offer_accept_path(enrolment))
+        for kind in kinds:
+            drafts[kind] = Draft(
+                kind=kind,
+                recipient=user,
+                participant=participant,
+                language=language,
+                subject=(str(SUBJECTS[kind]) % {"course": context["course"]})[:250],
+                body=render_to_string(f"participants/email/{kind}.txt", context).strip(),
+            )
+    return drafts
+
+
+def notification_record(
+    *, draft: Draft, enrolment: Enrolment | None, now: dt.datetime, position: int | None = None
+) -> Notification:
+    """Write a drafted message (one INSERT) and queue its e-mail on commit. Call inside the
+    transaction of the change it reports. `position` replaces the draft's position marker."""
+    body = draft.body
+    if POSITION_MARKER in body:
+        with translation.override(draft.language):
+            body = body.replace(POSITION_MARKER, str(localize(position)))
+    url = enrolment_path(enrolment) if enrolment is not None else ""
+    if draft.kind == K.OFFER_MADE and enrolment is not None:
+        url = offer_accept_path(enrolment)
+    user = draft.recipient
+    notification = Notification.objects.create(
+        recipient=user,
+        participant=draft.participant,
+        enrolment=enrolment,
+        kind=draft.kind,
+        language=draft.language,
+        subject=draft.subject,
+        body=body,
+        url=url[:300],
+        attach_calendar=draft.kind == K.ENROLMENT_CONFIRMED,
+        created_at=now,
+        email_wanted=bool(user.is_active and user.email),
+    )
+    if notification.email_wanted:
+        dispatch_on_commit(notification.pk)
+    return notification
 
 
 def notify(
@@ -124,44 +237,10 @@ def notify(
 ) -> Notification | None:
     """Create the notification about `participant` (in the recipient's language) and queue
     its e-mail on commit. Call inside the transaction of the change it reports."""
-    user, language = recipient_for(participant)
-    if user is None:
+    drafts = notification_drafts(kinds=[kind], participant=participant, course=course, enrolment=enrolment, extra=extra)
+    if not drafts:
         return None
-    now = now or timezone.now()
-    with translation.override(language):
-        context = {
-            **_course_context(course),
-            "name": participant.full_name,
-            "site_url": settings.SITE_URL,
-            **(extra or {}),
-        }
-        if enrolment is not None:
-            context["enrolment_url"] = absolute_url(enrolment_path(enrolment))
-            context["position"] = enrolment.waitlist_position
-            if enrolment.offer_expires_at:
-                context["offer_deadline"] = format_local(enrolment.offer_expires_at, "datetime")
-                context["accept_url"] = absolute_url(offer_accept_path(enrolment))
-        subject = str(SUBJECTS[kind]) % {"course": context["course"]}
-        body = render_to_string(f"participants/email/{kind}.txt", context).strip()
-    url = enrolment_path(enrolment) if enrolment is not None else ""
-    if kind == K.OFFER_MADE and enrolment is not None:
-        url = offer_accept_path(enrolment)
-    notification = Notification.objects.create(
-        recipient=user,
-        participant=participant,
-        enrolment=enrolment,
-        kind=kind,
-        language=language,
-        subject=subject[:250],
-        body=body,
-        url=url[:300],
-        attach_calendar=kind == K.ENROLMENT_CONFIRMED,
-        created_at=now,
-        email_wanted=bool(user.is_active and user.email),
-    )
-    if notification.email_wanted:
-        dispatch_on_commit(notification.pk)
-    return notification
+    return notification_record(draft=drafts[kind], enrolment=enrolment, now=now or timezone.now())
 
 
 # --- Dispatch and sending ---------------------------------------------------------------

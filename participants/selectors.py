@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from participants.models import (
@@ -18,7 +19,7 @@ from participants.models import (
     Participant,
     PrivacyNotice,
 )
-from programmes.models import Course
+from programmes.models import Course, Programme
 
 
 def privacy_notice_current(*, now: dt.datetime | None = None) -> PrivacyNotice | None:
@@ -58,6 +59,71 @@ def participant_get_for_user(user, pk) -> Participant | None:
     except (TypeError, ValueError):
         return None
     return participant_list_for_user(user).filter(pk=pk).first()
+
+
+# What the enrol action reads of a course: the checks, the answer's enrol block and the message.
+ENROL_COURSE_FIELDS = (
+    "programme_id",
+    "venue_id",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "seats_taken",
+    "waitlist_count",
+    "enrolment_opens_at",
+    "enrolment_closes_at",
+    "cancellation_deadline",
+    "status",
+    "online_url",
+    "programme__status",
+    "programme__slug",
+    "programme__title_th",
+    "programme__title_en",
+    "programme__age_min",
+    "programme__age_max",
+    "programme__provider_id",
+    "programme__provider__name_th",
+    "programme__provider__name_en",
+    "venue__name_th",
+    "venue__name_en",
+    "venue__address_th",
+    "venue__address_en",
+)
+
+
+def course_for_enrolment_action_get(pk) -> Course | None:
+    """A course of a published programme with just what enrolling in it reads (not the
+    programme's descriptions and search columns): one query."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Course.objects.filter(pk=pk, programme__status=Programme.Status.PUBLISHED)
+        .select_related("programme__provider", "venue")
+        .only(*ENROL_COURSE_FIELDS)
+        .first()
+    )
+
+
+def account_people_for_enrolment(user) -> tuple[list[Participant], list[Enrolment]]:
+    """What the enrol action reads before it locks anything, in two queries: the account's
+    people (as participant_list_for_user), each with `active_consents` (the purposes of their
+    consents not withdrawn), and all their active enrolments (a handful; the enrol block of
+    the answer is drawn from the same rows)."""
+    if not getattr(user, "is_authenticated", False):
+        return [], []
+    consents = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=True).values("purpose")
+    people = list(participant_list_for_user(user).annotate(active_consents=ArraySubquery(consents)))
+    if not people:
+        return [], []
+    by_id = {p.pk: p for p in people}
+    active = list(
+        Enrolment.objects.filter(participant_id__in=list(by_id), status__in=ACTIVE_ENROLMENT_STATUSES).order_by("pk")
+    )
+    for enrolment in active:
+        enrolment.participant = by_id[enrolment.participant_id]
+    return people, active
 
 
 def _enrolments() -> QuerySet[Enrolment]:

@@ -10,6 +10,22 @@ gaps. A new waiting-list position is `waitlist_count + 1` read under the lock, s
 ordered by the moment each request took the lock, i.e. by commit order (first come, first served).
 The CheckConstraint seats_taken <= capacity and the unique constraints are the backstop.
 
+The lock is held for as little work as possible; `enrolment_create` (the rush path) shows the
+shape. Before the lock: every check that needs a read (who acts, consents, the course and its
+programme, age, an existing enrolment; a caller that has already read the consents and the
+person's enrolments in this request passes them as EnrolmentReads), and the messages of the
+outcomes still possible are rendered (rendering is the costly part of a message): "confirmed" and
+"waitlisted" while the course had a free place at that read, else only "waitlisted", with the
+position left as a marker. Under the lock, in one transaction: SELECT ... FOR UPDATE of the course
+row (the columns the decision reads), its state checked again (pure Python), INSERT the enrolment,
+UPDATE the counters, INSERT the drafted notification, COMMIT; the e-mail is queued after the
+commit. Only when a place freed up between the read and the lock (rare) is the "confirmed"
+message rendered under the lock. A duplicate that slipped past the unlocked check (the same
+person twice at the same moment) is stopped by the partial unique constraint
+`enrolment_one_active_per_course`: the attempt rolls back and is refused with the message the
+check would have given (read after the rollback), so no duplicate read is repeated under the
+lock. The other services keep their re-reads under the lock (they are not on a rush path).
+
 Refusals raise EnrolmentRefused(reason, translated message); personal-data input errors raise
 ParticipantError (a ValidationError by field); acting for someone else's participant raises
 PermissionDenied. Reasons are checked in a fixed order (see `enrolment_check`).
@@ -44,7 +60,7 @@ from participants.models import (
     Participant,
     PrivacyNotice,
 )
-from participants.notifications import notify
+from participants.notifications import notification_drafts, notification_record, notify
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
 from programmes import services as programme_services
 from programmes.models import Course, CourseChange, Programme, ProviderMembership
@@ -449,60 +465,51 @@ def _refuse_course_state(course: Course, now: dt.datetime) -> None:
         )
 
 
-def _refuse_duplicate(participant: Participant, course: Course) -> None:
-    existing = (
-        Enrolment.objects.filter(participant=participant, course=course, status__in=ACTIVE_ENROLMENT_STATUSES)
-        .order_by("pk")
-        .first()
-    )
+def _refuse_duplicate(participant: Participant, course: Course, *, existing: list[Enrolment] | None = None) -> None:
+    """Refuse when the participant already holds an active enrolment in the course. `existing`:
+    their active enrolments in it, when the caller has read them (no query)."""
     if existing is None:
+        found = (
+            Enrolment.objects.filter(participant=participant, course=course, status__in=ACTIVE_ENROLMENT_STATUSES)
+            .order_by("pk")
+            .first()
+        )
+    else:
+        mine = [
+            e
+            for e in existing
+            if e.participant_id == participant.pk and e.course_id == course.pk and e.status in ACTIVE_ENROLMENT_STATUSES
+        ]
+        found = min(mine, key=lambda e: e.pk) if mine else None
+    if found is None:
         return
     name = participant.full_name
-    if existing.status == S.CONFIRMED:
+    if found.status == S.CONFIRMED:
         raise EnrolmentRefused(
             Reason.ALREADY_ENROLLED, _("%(name)s is already enrolled in this course.") % {"name": name}
         )
-    if existing.status == S.OFFERED:
+    if found.status == S.OFFERED:
         raise EnrolmentRefused(
             Reason.ALREADY_OFFERED,
             _("A place in this course is offered to %(name)s: accept it by %(date)s.")
-            % {"name": name, "date": format_local(existing.offer_expires_at, "datetime")},
+            % {"name": name, "date": format_local(found.offer_expires_at, "datetime")},
         )
     raise EnrolmentRefused(
         Reason.ALREADY_WAITLISTED,
         _("%(name)s is already on the waiting list of this course (number %(position)s in line).")
-        % {"name": name, "position": existing.waitlist_position},
+        % {"name": name, "position": found.waitlist_position},
     )
 
 
-def enrolment_check(*, participant: Participant, course: Course, actor, now: dt.datetime | None = None) -> None:
-    """Raise EnrolmentRefused with the first reason that stops `participant` from enrolling in
-    `course`, in this order: who acts, erased profile, consents, course published, cancelled,
-    ended, window not open, window closed, too young, too old, already enrolled / offered /
-    waitlisted. Pages call it to explain before the button; enrolment_create calls it too."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
+def _refuse_course(participant: Participant, course: Course, now: dt.datetime) -> None:
+    """Refusals that depend on the course and its programme only (no query when
+    course.programme is loaded). The course state part is checked again on the locked row."""
     name = participant.full_name
-    if not _may_act(actor, participant, course):
-        raise EnrolmentRefused(Reason.NOT_ALLOWED, _("You cannot enrol this person."))
-    if participant.anonymised_at is not None:
-        raise EnrolmentRefused(Reason.PARTICIPANT_ANONYMISED, _("This profile has been erased."))
-    active = set(participant.consents.filter(withdrawn_at__isnull=True).values_list("purpose", flat=True))
-    if Consent.Purpose.PRIVACY_NOTICE not in active:
-        raise EnrolmentRefused(
-            Reason.PRIVACY_CONSENT_MISSING,
-            _("%(name)s has not accepted the privacy notice; accept it before enrolling.") % {"name": name},
-        )
-    if not participant.is_self and participant.age_on(today) < ADULT_AGE and Consent.Purpose.GUARDIAN not in active:
-        raise EnrolmentRefused(
-            Reason.GUARDIAN_CONSENT_MISSING,
-            _("%(name)s is under 20: a parent or guardian must consent before enrolling.") % {"name": name},
-        )
-    if course.programme.status != Programme.Status.PUBLISHED:
+    programme = course.programme
+    if programme.status != Programme.Status.PUBLISHED:
         raise EnrolmentRefused(Reason.COURSE_NOT_PUBLISHED, _("This course is not open for enrolment."))
     _refuse_course_state(course, now)
     age = participant.age_on(course.starts_on)
-    programme = course.programme
     if age < programme.age_min:
         raise EnrolmentRefused(
             Reason.TOO_YOUNG,
@@ -514,7 +521,44 @@ def enrolment_check(*, participant: Participant, course: Course, actor, now: dt.
             _("%(name)s is above the age range of this course (up to %(age)s years).")
             % {"name": name, "age": programme.age_max},
         )
-    _refuse_duplicate(participant, course)
+
+
+def enrolment_check(
+    *,
+    participant: Participant,
+    course: Course,
+    actor,
+    now: dt.datetime | None = None,
+    consents: set[str] | None = None,
+    existing: list[Enrolment] | None = None,
+) -> None:
+    """Raise EnrolmentRefused with the first reason that stops `participant` from enrolling in
+    `course`, in this order: who acts, erased profile, consents, course published, cancelled,
+    ended, window not open, window closed, too young, too old, already enrolled / offered /
+    waitlisted. Pages call it to explain before the button; enrolment_create calls it too.
+    `consents` (the participant's active consent purposes) and `existing` (their active
+    enrolments, at least those in this course) save a query each when the caller has them."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    name = participant.full_name
+    if not _may_act(actor, participant, course):
+        raise EnrolmentRefused(Reason.NOT_ALLOWED, _("You cannot enrol this person."))
+    if participant.anonymised_at is not None:
+        raise EnrolmentRefused(Reason.PARTICIPANT_ANONYMISED, _("This profile has been erased."))
+    if consents is None:
+        consents = set(participant.consents.filter(withdrawn_at__isnull=True).values_list("purpose", flat=True))
+    if Consent.Purpose.PRIVACY_NOTICE not in consents:
+        raise EnrolmentRefused(
+            Reason.PRIVACY_CONSENT_MISSING,
+            _("%(name)s has not accepted the privacy notice; accept it before enrolling.") % {"name": name},
+        )
+    if not participant.is_self and participant.age_on(today) < ADULT_AGE and Consent.Purpose.GUARDIAN not in consents:
+        raise EnrolmentRefused(
+            Reason.GUARDIAN_CONSENT_MISSING,
+            _("%(name)s is under 20: a parent or guardian must consent before enrolling.") % {"name": name},
+        )
+    _refuse_course(participant, course, now)
+    _refuse_duplicate(participant, course, existing=existing)
 
 
 # --- Enrolment: the locked operations ------------------------------------------------------
@@ -557,48 +601,105 @@ ENROLMENT_FIELDS = [
 ]
 
 
-def enrolment_create(*, participant: Participant, course: Course, actor, now: dt.datetime | None = None) -> Enrolment:
+ONE_ACTIVE_PER_COURSE = "enrolment_one_active_per_course"
+# What the locked read of enrolment_create needs: the counters and what the state checks read.
+LOCKED_COURSE_FIELDS = (
+    "capacity",
+    "seats_taken",
+    "waitlist_count",
+    "status",
+    "starts_on",
+    "ends_on",
+    "enrolment_opens_at",
+    "enrolment_closes_at",
+)
+
+
+@dataclass(frozen=True)
+class EnrolmentReads:
+    """What a caller read in this request before enrolling, handed to enrolment_create so it
+    does not read it again: the participant's active consent purposes and the active
+    enrolments of the account's people (at least the participant's in this course). With it,
+    the `course` given (with its programme, provider and venue) must come from the same request."""
+
+    consents: frozenset[str]
+    active: tuple[Enrolment, ...]
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def enrolment_create(
+    *,
+    participant: Participant,
+    course: Course,
+    actor,
+    now: dt.datetime | None = None,
+    reads: EnrolmentReads | None = None,
+) -> Enrolment:
     """Enrol `participant` in `course`: a free place -> confirmed, else waitlisted at the end
     of the line. The same request twice gives one enrolment: the second is refused with
-    "already enrolled" (checked under the course lock; a unique constraint backs it up)."""
+    "already enrolled" (by the check before the lock, or by the unique constraint when both
+    arrive at once).
+
+    The course row is locked only for the writes (see the module docstring): the checks and
+    the two possible messages come first, from a fresh read of the course (or, with `reads`,
+    from what the caller read in this request), and the course state is checked again on the
+    locked row."""
     now = now or timezone.now()
-    fresh = Course.objects.select_related("programme__provider").get(pk=course.pk)
-    enrolment_check(participant=participant, course=fresh, actor=actor, now=now)
-    with transaction.atomic():
-        locked = _lock_course(course.pk)
-        _refuse_course_state(locked, now)
-        _refuse_duplicate(participant, locked)
-        if locked.seats_taken < locked.capacity:
-            status, position = S.CONFIRMED, None
-        else:
-            status, position = S.WAITLISTED, locked.waitlist_count + 1
-        try:
-            with transaction.atomic():
-                enrolment = Enrolment.objects.create(
-                    participant=participant,
-                    course=locked,
-                    status=status,
-                    waitlist_position=position,
-                    enrolled_by=actor,
-                    created_at=now,
-                    confirmed_at=now if status == S.CONFIRMED else None,
-                )
-        except IntegrityError as exc:
-            raise EnrolmentRefused(
-                Reason.ALREADY_ENROLLED,
-                _("%(name)s is already enrolled in this course.") % {"name": participant.full_name},
-            ) from exc
-        if status == S.CONFIRMED:
-            _bump(locked, seats=1)
-        else:
-            _bump(locked, waitlist=1)
-        notify(
-            kind=K.ENROLMENT_CONFIRMED if status == S.CONFIRMED else K.WAITLISTED,
-            participant=participant,
-            course=locked,
-            enrolment=enrolment,
-            now=now,
-        )
+    if reads is None:
+        course_now = Course.objects.select_related("programme__provider", "venue").get(pk=course.pk)
+        consents, existing = None, None
+    else:
+        course_now, consents, existing = course, set(reads.consents), list(reads.active)
+    own = participant.account_id is not None and participant.account_id == getattr(actor, "pk", None)
+    if own and not Participant.account.is_cached(participant):
+        participant.account = actor  # the message's recipient, without reading it again
+    enrolment_check(
+        participant=participant, course=course_now, actor=actor, now=now, consents=consents, existing=existing
+    )
+    # The messages of the outcomes still possible: both while the course had a free place at
+    # this read, else (a rush, once the course is full) only the waiting-list one.
+    likely = [K.WAITLISTED] if course_now.seats_taken >= course_now.capacity else [K.ENROLMENT_CONFIRMED, K.WAITLISTED]
+    drafts = notification_drafts(kinds=likely, participant=participant, course=course_now, position_later=True)
+    try:
+        with transaction.atomic():
+            locked = Course.objects.select_for_update().only(*LOCKED_COURSE_FIELDS).get(pk=course.pk)
+            _refuse_course_state(locked, now)
+            if locked.seats_taken < locked.capacity:
+                status, position, kind = S.CONFIRMED, None, K.ENROLMENT_CONFIRMED
+            else:
+                status, position, kind = S.WAITLISTED, locked.waitlist_count + 1, K.WAITLISTED
+            # No savepoint around the INSERT: a violation aborts this whole block, which is
+            # rolled back as the exception leaves it (nothing else was written yet).
+            enrolment = Enrolment.objects.create(
+                participant=participant,
+                course=locked,
+                status=status,
+                waitlist_position=position,
+                enrolled_by=actor,
+                created_at=now,
+                confirmed_at=now if status == S.CONFIRMED else None,
+            )
+            if status == S.CONFIRMED:
+                _bump(locked, seats=1)
+            else:
+                _bump(locked, waitlist=1)
+            if drafts and kind not in drafts:
+                # A place freed up between the read and the lock (rare): draft its message now.
+                drafts = notification_drafts(kinds=[kind], participant=participant, course=course_now)
+            if drafts:
+                notification_record(draft=drafts[kind], enrolment=enrolment, now=now, position=position)
+    except IntegrityError as exc:
+        if _violated_constraint(exc) != ONE_ACTIVE_PER_COURSE:
+            raise
+        _refuse_duplicate(participant, course)  # the enrolment that won, read after the rollback
+        raise EnrolmentRefused(
+            Reason.ALREADY_ENROLLED,
+            _("%(name)s is already enrolled in this course.") % {"name": participant.full_name},
+        ) from exc
     _sync(course, locked, ["seats_taken", "waitlist_count"])
     return enrolment
 

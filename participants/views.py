@@ -355,7 +355,10 @@ def _enrol_result(
 def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     """GET: a small page with the course and the enrol form (also where the profile step
     returns). POST: enrol one of the account's people."""
-    course = queries.course_for_enrolment_get(course_id)
+    if request.method == "GET":
+        course = queries.course_for_enrolment_get(course_id)
+    else:
+        course = selectors.course_for_enrolment_action_get(course_id)  # the columns enrolling reads
     if course is None:
         raise Http404(_("No such course."))
     enrol_url = reverse("participants:enrol", kwargs={"course_id": course.pk})
@@ -369,9 +372,17 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     if form.cleaned_data["participant"] == "self-missing":
         step_url = reverse("participants:profile-step", kwargs={"course_id": course.pk})
         return HttpResponseClientRedirect(step_url) if request.htmx else redirect(step_url)
-    participant = _participant_or_404(request, form.cleaned_data["participant"])
+    # One read of the account's people (with their consents) and active enrolments serves
+    # the choice of person, the checks before the lock and the answer's enrol block.
+    people, active = selectors.account_people_for_enrolment(request.user)
+    participant = _person_or_404(people, form.cleaned_data["participant"])
     try:
-        enrolment = services.enrolment_create(participant=participant, course=course, actor=request.user)
+        enrolment = services.enrolment_create(
+            participant=participant,
+            course=course,
+            actor=request.user,
+            reads=services.EnrolmentReads(consents=frozenset(participant.active_consents), active=tuple(active)),
+        )
     except EnrolmentRefused as exc:
         return _enrol_result(
             request, course=course, text=exc.message, level="error", default_next=enrol_url, reason=exc.reason
@@ -392,7 +403,20 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
             "name": participant.full_name,
             "position": enrolment.waitlist_position,
         }
+    queries.account_enrolments_remember(request, people=people, active=[*active, enrolment])
     return _enrol_result(request, course=course, text=text, level="success", default_next=enrol_url)
+
+
+def _person_or_404(people: list, pk):
+    """The person `pk` among the account's people (as selectors.participant_get_for_user)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = None
+    for person in people:
+        if person.pk == pk:
+            return person
+    raise Http404(_("No such person in your account."))
 
 
 ACTIONS = {
