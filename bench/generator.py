@@ -453,13 +453,15 @@ class CityGenerator:
                 yield (base + 1 + i, f"syn-{self.scale_name}-{i + 1}", title_th, title_en, summary_th, summary_en,
                        "", "", age_min, age_max, "th" if rng.random() < 0.9 else "both", fmt, fee, "", "", "", "",
                        "", "published", published, published, published, title_tok, meta_tok, body_tok, text,
-                       provider)  # fmt: skip
+                       provider, "{}", "{}")  # fmt: skip
 
         cols = ["id", "slug", "title_th", "title_en", "summary_th", "summary_en", "description_th",
                 "description_en", "age_min", "age_max", "language", "format", "fee", "fee_note_th", "fee_note_en",
                 "prerequisites_th", "prerequisites_en", "image", "status", "published_at", "created_at",
                 "updated_at", "search_title_tokens", "search_meta_tokens", "search_body_tokens", "search_text",
-                "provider_id"]  # fmt: skip
+                "provider_id",
+                # the schedule summary: filled by programmes_refresh_schedule in _finish
+                "upcoming_session_starts", "upcoming_slots"]  # fmt: skip
         self._copy("programmes_programme", cols, programmes())
         mbase = self._base("programmes_programme_categories")
 

@@ -243,7 +243,8 @@ class Programme(models.Model):
 
     Denormalised for the catalogue (kept by services.programme_refresh_schedule, never by
     signals): `next_course` (the scheduled course a card shows, with its places left from the
-    course's own counters) and `next_start` (when it next meets). A card then costs no query of
+    course's own counters), `next_start` (when it next meets), and the upcoming sessions'
+    starts and weekday/evening slots the session filters read. A card then costs no query of
     its own: select_related follows next_course -> venue -> district. A LATERAL subquery
     would give the same without denormalising, but it runs on every catalogue request, while
     the schedule changes rarely (course/session services refresh it, a nightly job moves it on
@@ -319,6 +320,22 @@ class Programme(models.Model):
         verbose_name=_("next course"),
     )
     next_start = models.DateTimeField(_("next start"), null=True, blank=True, editable=False)
+    # The catalogue's session filters (dates, weekdays, evenings, weekends) read these instead
+    # of joining 100,000s of sessions: the start of every session still to come (at the last
+    # refresh; not cancelled, of a scheduled course), in order, and its summary as slot codes
+    # (ISO weekday 1-7 of each session, and 10 + the weekday for an evening session), under a
+    # GIN index. A session that has begun since the last refresh is still listed, so a query
+    # checks `>= now` on the starts itself; the slots only narrow the candidates first.
+    upcoming_session_starts = ArrayField(
+        models.DateTimeField(), blank=True, default=list, editable=False, verbose_name=_("upcoming sessions")
+    )
+    upcoming_slots = ArrayField(
+        models.PositiveSmallIntegerField(),
+        blank=True,
+        default=list,
+        editable=False,
+        verbose_name=_("upcoming weekdays and evenings"),
+    )
 
     # Search document (services.programme_search_refresh).
     search_title_tokens = models.TextField(blank=True, default="", editable=False)
@@ -375,6 +392,7 @@ class Programme(models.Model):
             models.Index(fields=["status", "age_min", "age_max"], name="programme_status_ages"),
             GinIndex(fields=["search_vector"], name="programme_search_vector_gin"),
             GinIndex(OpClass(F("search_text"), name="gin_trgm_ops"), name="programme_search_text_trgm"),
+            GinIndex(fields=["upcoming_slots"], name="programme_upcoming_slots_gin"),
         ]
 
     def __str__(self) -> str:

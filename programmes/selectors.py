@@ -11,7 +11,9 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
+from django.core.paginator import Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -26,12 +28,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, Power
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Power
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from learningcity.city.models import City, District
 from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
 from programmes.search import programme_search
+from programmes.services import EVENING_FROM_HOUR, EVENING_SLOT
 
 # Age bands of DOMAIN.md: (youngest, oldest or None for no upper limit).
 AGE_BANDS: dict[str, tuple[int, int | None]] = {
@@ -41,7 +46,6 @@ AGE_BANDS: dict[str, tuple[int, int | None]] = {
     "25-59": (25, 59),
     "60+": (60, None),
 }
-EVENING_FROM_HOUR = 17
 WEEKEND_DAYS = (6, 7)  # ISO weekdays: Saturday, Sunday
 
 
@@ -88,10 +92,11 @@ def programme_filter(
     """The catalogue's filters on a programme queryset. Inputs are already parsed and
     validated (by the view's form); everything is bound as a parameter.
 
-    Filters on courses (district, places left, accessibility) and on sessions (dates,
-    weekdays, evenings, weekends) are EXISTS subqueries served by the indexes
-    course(programme, status, starts_on) and session(course, starts_at); they consider only
-    scheduled courses that have not ended and sessions still to come."""
+    Filters on courses (district, places left, accessibility) are an EXISTS subquery served by
+    the index course(programme, status, starts_on); they consider only scheduled courses that
+    have not ended. Filters on sessions (dates, weekdays, evenings, weekends) consider
+    sessions still to come, through the programme's denormalised upcoming sessions
+    (_upcoming_session_filter): one session must meet all of them at once."""
     now = now or timezone.now()
     if age is not None:
         queryset = queryset.filter(Q(age_min__lte=age), Q(age_max__isnull=True) | Q(age_max__gte=age))
@@ -135,31 +140,65 @@ def programme_filter(
     if course_filtered:
         queryset = queryset.filter(Exists(courses))
 
-    weekdays = [d for d in weekdays if 1 <= d <= 7]
+    weekdays = sorted({d for d in weekdays if 1 <= d <= 7})
     if date_from or date_to or weekdays or evening or weekend:
-        sessions = Session.objects.filter(
-            course__programme=OuterRef("pk"),
-            course__status=Course.Status.SCHEDULED,
-            is_cancelled=False,
-            starts_at__gte=now,
-        )
-        tz = timezone.get_current_timezone()
-        if date_from:
-            sessions = sessions.filter(starts_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
-        if date_to:
-            sessions = sessions.filter(
-                starts_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        queryset = queryset.filter(
+            _upcoming_session_filter(
+                now=now, date_from=date_from, date_to=date_to, weekdays=weekdays, evening=evening, weekend=weekend
             )
-        if weekdays or weekend:
-            days = set(weekdays) | (set(WEEKEND_DAYS) if weekend else set())
-            sessions = sessions.annotate(local_weekday=ExtractIsoWeekDay("starts_at")).filter(local_weekday__in=days)
-        if evening:
-            sessions = sessions.annotate(local_hour=ExtractHour("starts_at")).filter(local_hour__gte=EVENING_FROM_HOUR)
-        queryset = queryset.filter(Exists(sessions))
+        )
 
     if q is not None and q.strip():
         queryset = programme_search(queryset, q, language)
     return queryset
+
+
+def _upcoming_session_filter(
+    *,
+    now: dt.datetime,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    weekdays: list[int],
+    evening: bool,
+    weekend: bool,
+) -> Q:
+    """Programmes with a session still to come (not cancelled, of a scheduled course) that
+    meets every condition at once: on or after `date_from`, on or before `date_to`, on one of
+    `weekdays` or the weekend, from EVENING_FROM_HOUR. Reads the programme's denormalised
+    `upcoming_session_starts` (services.programmes_refresh_schedule), so it joins no session:
+    the GIN-indexed `upcoming_slots` narrows the candidates (weekday/evening), then the starts
+    themselves are checked against `now` and the dates (a session that began since the last
+    refresh is still in the array, hence `>= now` here)."""
+    tz = timezone.get_current_timezone()
+    conditions = ["t >= %s"]
+    params: list = [now]
+    if date_from:
+        conditions.append("t >= %s")
+        params.append(dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
+    if date_to:
+        conditions.append("t < %s")
+        params.append(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    days = set(weekdays) | (set(WEEKEND_DAYS) if weekend else set())
+    if days:
+        conditions.append("EXTRACT(isodow FROM t AT TIME ZONE %s)::int = ANY(%s)")
+        params += [timezone.get_current_timezone_name(), sorted(days)]
+    if evening:
+        conditions.append("EXTRACT(hour FROM t AT TIME ZONE %s) >= %s")
+        params += [timezone.get_current_timezone_name(), EVENING_FROM_HOUR]
+    # Only the fixed fragments above are joined into the SQL; every value is a bound parameter.
+    exists = RawSQL(  # noqa: S611
+        'EXISTS (SELECT 1 FROM unnest("programmes_programme"."upcoming_session_starts") AS upcoming(t) WHERE '
+        + " AND ".join(conditions)
+        + ")",
+        params,
+        output_field=BooleanField(),
+    )
+    if days or evening:
+        slots = [EVENING_SLOT + day for day in sorted(days or range(1, 8))] if evening else sorted(days)
+        prefilter = Q(upcoming_slots__overlap=slots)
+    else:
+        prefilter = ~Q(upcoming_session_starts=[])
+    return prefilter & Q(exists)
 
 
 def programme_get(*, slug: str, published_only: bool = True, now: dt.datetime | None = None) -> Programme | None:
@@ -203,6 +242,43 @@ def provider_ids_for_user(user, *, roles: Iterable[str] | None = None) -> list[i
 
 
 # --- Catalogue pages (the public side) -----------------------------------------------------
+
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that counts at most `cap` rows (`SELECT count(*) FROM (... LIMIT cap + 1)`):
+    a search for a common word matches thousands of programmes, and counting them all cost as
+    much as finding the page. `capped` says there are more than `cap`; the pages then run up to
+    cap / per_page and the page shows "1,000+"."""
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def counted(self) -> int:
+        """The rows up to cap + 1."""
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+    def _get_page(self, object_list, number, paginator):
+        """The page's rows in two narrow steps: the ids of the page in the queryset's order (the
+        ranking then sorts bare programme rows, not rows with every select_related join),
+        then those rows with their joins and prefetches."""
+        ids = list(object_list.values_list("pk", flat=True))
+        if not ids:
+            return super()._get_page([], number, paginator)
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
 
 SORT_RELEVANCE = "relevance"
 SORT_SOONEST = "soonest"

@@ -5,8 +5,9 @@ constraint messages are translated) and raises ProgrammeError with user-facing m
 derived data the catalogue reads cheaply is kept here, never in signals or save():
 - the search document (programme_search_refresh), after any change to a programme's text,
   its provider's name or a category's name;
-- the schedule summary `next_course`/`next_start` (programme_refresh_schedule), after any
-  change to a course or session, and nightly as time moves on (programmes_refresh_schedule)."""
+- the schedule summary `next_course`/`next_start` and the upcoming sessions' starts and
+  weekday/evening slots (programme_refresh_schedule), after any change to a course or
+  session, and hourly as time moves on (programmes_refresh_schedule)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import nh3
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q
@@ -159,25 +161,57 @@ def programme_search_refresh(*, programme_ids: Iterable[int] | None = None, batc
 # --- Schedule summary -------------------------------------------------------------------
 
 
+EVENING_FROM_HOUR = 17  # a session starting at 17:00 local time or later is "in the evening"
+EVENING_SLOT = 10  # slot code of an evening session: EVENING_SLOT + its ISO weekday
+
+
+def session_slots(starts: Iterable[dt.datetime]) -> list[int]:
+    """The slot codes of sessions starting at `starts` (see Programme.upcoming_slots): each
+    local ISO weekday, and EVENING_SLOT + the weekday for a session from EVENING_FROM_HOUR."""
+    tz = timezone.get_current_timezone()
+    slots = set()
+    for moment in starts:
+        local = moment.astimezone(tz)
+        slots.add(local.isoweekday())
+        if local.hour >= EVENING_FROM_HOUR:
+            slots.add(EVENING_SLOT + local.isoweekday())
+    return sorted(slots)
+
+
+SCHEDULE_FIELDS = ["next_course", "next_start", "upcoming_session_starts", "upcoming_slots"]
+
+
 def programmes_refresh_schedule(*, programme_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
-    """Set `next_course` and `next_start` of the given programmes (all when None).
+    """Set the schedule summary of the given programmes (all when None): `next_course`,
+    `next_start`, `upcoming_session_starts` and `upcoming_slots`.
 
     The next course is the scheduled, not yet ended course that meets soonest: its earliest
     session still to come (cancelled sessions ignored), or, for a course without sessions, its
     start date (today when it has already begun). `next_start` is that moment. Programmes
-    without one get NULLs. Two queries to read, one bulk UPDATE for the rows that changed.
-    Safe to run any number of times (the nightly job runs it for all)."""
+    without one get NULLs. The upcoming starts are those of every session from `now` on that
+    is not cancelled and belongs to a scheduled course (what the catalogue's session filters
+    consider), in order, without duplicates; the slots summarise them (session_slots).
+    Three queries to read, one bulk UPDATE for the rows that changed. Safe to run any number
+    of times (the hourly job runs it for all, which also drops sessions that have begun)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     tz = timezone.get_current_timezone()
     courses = Course.objects.filter(status=Course.Status.SCHEDULED, ends_on__gte=today)
+    sessions = Session.objects.filter(course__status=Course.Status.SCHEDULED, is_cancelled=False, starts_at__gte=now)
     programmes = Programme.objects.all()
     if programme_ids is not None:
         ids = set(programme_ids)
         if not ids:
             return 0
         courses = courses.filter(programme_id__in=ids)
+        sessions = sessions.filter(course__programme_id__in=ids)
         programmes = programmes.filter(pk__in=ids)
+    upcoming: dict[int, list[dt.datetime]] = dict(
+        sessions.order_by()
+        .values("course__programme_id")
+        .annotate(starts=ArrayAgg("starts_at", distinct=True, order_by="starts_at"))
+        .values_list("course__programme_id", "starts")
+    )
     rows = courses.annotate(
         next_session=Min("sessions__starts_at", filter=Q(sessions__is_cancelled=False, sessions__starts_at__gte=now)),
         any_session=Min("sessions__starts_at"),
@@ -196,15 +230,20 @@ def programmes_refresh_schedule(*, programme_ids: Iterable[int] | None = None, n
             best[programme_id] = key
 
     changed = []
-    for programme in programmes.only("pk", "next_course_id", "next_start"):
+    for programme in programmes.only("pk", *SCHEDULE_FIELDS):
         moment, course_id = best.get(programme.pk, (None, None))
-        if programme.next_course_id != course_id or programme.next_start != moment:
+        starts = upcoming.get(programme.pk, [])
+        slots = session_slots(starts)
+        current = (programme.next_course_id, programme.next_start, programme.upcoming_session_starts)
+        if current != (course_id, moment, starts) or programme.upcoming_slots != slots:
             programme.next_course_id = course_id
             programme.next_start = moment
+            programme.upcoming_session_starts = starts
+            programme.upcoming_slots = slots
             changed.append(programme)
     if changed:
         with transaction.atomic():
-            Programme.objects.bulk_update(changed, ["next_course", "next_start"], batch_size=1000)
+            Programme.objects.bulk_update(changed, SCHEDULE_FIELDS, batch_size=1000)
     return len(changed)
 
 

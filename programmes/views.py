@@ -23,6 +23,7 @@ from learningcity.city.selectors import city_current
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
 from programmes.selectors import (
+    CappedPaginator,
     catalogue_districts,
     category_list,
     course_sessions,
@@ -66,7 +67,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # bad values are reported beside their fields and left out
     language = _language()
     queryset = programme_catalogue(city=city, **form.selector_kwargs(language=language))
-    page_obj, page_notice = _page(request, Paginator(queryset, PAGE_SIZE))
+    page_obj, page_notice = _page(request, CappedPaginator(queryset, PAGE_SIZE))
     parts = form.filter_parts()
 
     # Nothing found: suggest dropping the filter whose removal finds the most (one COUNT per
@@ -101,8 +102,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "programmes/catalogue.html#results", context)
     return render(request, "programmes/catalogue.html", context)
-
-
 
 
 @require_GET

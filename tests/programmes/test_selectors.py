@@ -101,6 +101,7 @@ def test_filters(provider):
         venue=VenueFactory(city=provider.city, district=d2, accessibility=[]),
     )
     SessionFactory(course=c2, starts_at=dt.datetime.combine(monday, dt.time(9), tzinfo=TZ))
+    services.programmes_refresh_schedule()  # the factories bypass the services that keep it
 
     def ids(**kwargs):
         return {p.pk for p in programme_filter(programme_list_published(), **kwargs)}
