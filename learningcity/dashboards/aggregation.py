@@ -52,6 +52,8 @@ from __future__ import annotations
 import datetime as dt
 
 TIME_ZONE = "Asia/Bangkok"  # settings.TIME_ZONE; also written into the trigger migration
+# Hash tables of the whole-period count may use work_mem (set by services.py) times this.
+HASH_MEM_MULTIPLIER = 4
 TEMP_TABLES = (
     "_dash_days",
     "_dash_months",
@@ -65,6 +67,8 @@ TEMP_TABLES = (
     "_dash_delta",
     "_dash_delta_sum",
     "_dash_emptied",
+    "_dash_activity_new",
+    "_dash_lp_new",
 )
 
 
@@ -153,13 +157,11 @@ def _activity_sql(*, incremental: bool) -> str:
                          OR (COALESCE(held.n, 0) > 0 AND COALESCE(attended.n, 0) * 100 >= ended.pct * held.n)
                END
     )
-    INSERT INTO dashboards_activityday
-        (day, city_id, district_id, age_from, sex, provider_id, category_id, format,
-         enrolments, confirmed, waitlist_unmet, attendances, learning_minutes, completions)
-    SELECT ev.day, prog.city_id, CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END,
-           {_age_group("ev.day", "p.birth_date")}, p.sex, prog.provider_id, prog.category_id, prog.format,
-           sum(ev.enrolments), sum(ev.confirmed), sum(ev.waitlist_unmet), sum(ev.attendances),
-           sum(ev.minutes), sum(ev.completions)
+    SELECT ev.day, prog.city_id, CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END AS district_id,
+           {_age_group("ev.day", "p.birth_date")} AS age_from, p.sex, prog.provider_id, prog.category_id,
+           prog.format, sum(ev.enrolments) AS enrolments, sum(ev.confirmed) AS confirmed,
+           sum(ev.waitlist_unmet) AS waitlist_unmet, sum(ev.attendances) AS attendances,
+           sum(ev.minutes) AS learning_minutes, sum(ev.completions) AS completions
       FROM ev
       JOIN participants_participant p ON p.id = ev.participant_id
       JOIN programmes_course c ON c.id = ev.course_id
@@ -168,15 +170,65 @@ def _activity_sql(*, incremental: bool) -> str:
     """
 
 
+_ACTIVITY_KEY = ("day", "city_id", "district_id", "age_from", "sex", "provider_id", "category_id", "format")
+_ACTIVITY_MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances", "learning_minutes", "completions")
+
+
 def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
-    """Delete and rewrite ActivityDay rows: for the days in ``_dash_days`` (incremental) or
-    all of them. Returns the rows written."""
+    """Rewrite ActivityDay rows: for the days in ``_dash_days`` (incremental: delete and insert)
+    or all of them (computed into a temporary table, then only the rows that differ are
+    deleted and inserted). Returns the rows the rewritten days now hold."""
+    columns = ", ".join(_ACTIVITY_KEY + _ACTIVITY_MEASURES)
     if incremental:
-        cursor.execute("DELETE FROM dashboards_activityday WHERE day IN (SELECT day FROM _dash_days)")
-    else:
-        cursor.execute("DELETE FROM dashboards_activityday")
-    cursor.execute(_activity_sql(incremental=incremental), {"today": today})
-    return cursor.rowcount
+        # = ANY(ARRAY(...)), not IN (SELECT ...): the planner estimated a fifth of the table for
+        # the semi-join and scanned all of it (0.3 s at medium scale for a few days).
+        cursor.execute("DELETE FROM dashboards_activityday WHERE day = ANY (ARRAY(SELECT day FROM _dash_days))")
+        cursor.execute(
+            f"INSERT INTO dashboards_activityday ({columns}) {_activity_sql(incremental=True)}", {"today": today}
+        )
+        return cursor.rowcount
+    cursor.execute(
+        f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql(incremental=False)}", {"today": today}
+    )
+    rows = cursor.rowcount
+    _rows_replace(
+        cursor,
+        table="dashboards_activityday",
+        new="_dash_activity_new",
+        columns=_ACTIVITY_KEY + _ACTIVITY_MEASURES,
+        nullable=("district_id", "category_id"),
+        scope="true",
+    )
+    return rows
+
+
+def _rows_replace(cursor, *, table: str, new: str, columns: tuple[str, ...], nullable: tuple[str, ...], scope: str):
+    """Make the rows of `table` selected by `scope` (a condition on alias t) equal to the rows of
+    the temporary table `new`, writing only the rows that differ: a row of `table` with no
+    identical row in `new` is deleted, a row of `new` with no identical row left in `table` is
+    inserted. After a rebuild most rows are unchanged, and rewriting them all (deleting every
+    row and inserting it again through the unique index, which still holds the deleted rows)
+    cost more than computing them. Nullable ids compare through 0 (ids start at 1) so that the
+    comparison can be hashed."""
+
+    def column(alias: str, name: str) -> str:
+        return f"COALESCE({alias}.{name}, 0)" if name in nullable else f"{alias}.{name}"
+
+    same = " AND ".join(f"{column('n', c)} = {column('t', c)}" for c in columns)
+    # Left to itself the planner merges on the unique index's first columns and rescans each
+    # group (the rebuild's LearnerPeriod delete ran >10 min); a hash anti join takes seconds.
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute(f"DELETE FROM {table} t WHERE {scope} AND NOT EXISTS (SELECT 1 FROM {new} n WHERE {same})")
+    names = ", ".join(columns)
+    # In the order of the unique index (its key is a prefix of `columns`): when many rows are
+    # new, the index is filled page after page instead of at random.
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {new} n "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}) ORDER BY {names}"
+    )
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    cursor.execute("SET LOCAL enable_nestloop = on")
 
 
 def days_claim(cursor) -> int:
@@ -235,6 +287,18 @@ _DIMS = """
     )"""
 
 _DISTRICT = "CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END"
+_LP_COLUMNS = (
+    "city_id",
+    "kind",
+    "period_start",
+    "period_end",
+    "dimension",
+    "value",
+    "district_id",
+    "age_from",
+    "sex",
+    "learners",
+)
 _LM_COLUMNS = "participant_id, city_id, dimension, value, month, district_id, sex, birth_date"
 
 
@@ -261,16 +325,52 @@ def _learner_month_keys_sql(*, months_table: str | None) -> str:
       FROM marks m JOIN dims d ON d.programme_id = m.programme_id"""
 
 
+def _indexes_drop(cursor, table: str) -> list[str]:
+    """Drop the primary key and every index of `table` (inside the caller's transaction) and
+    return the statements that re-create them exactly, under the same names (migrations and
+    makemigrations keep knowing them). Only for a table that the pages never read: the drop
+    holds an exclusive lock on it until commit."""
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u') ORDER BY c.conname",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
+        "ORDER BY 1",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints] + [
+        definition for _name, definition in indexes
+    ]
+
+
 def learner_months_rebuild(cursor) -> int:
-    """Replace every LearnerMonth row from the raw attendance. Returns the rows written."""
+    """Replace every LearnerMonth row from the raw attendance. Returns the rows written.
+
+    Only the refresh jobs (under their lock) read LearnerMonth, so the table is emptied and its
+    primary key and indexes dropped for the load, then rebuilt once over the sorted rows (much
+    cheaper than maintaining five indexes row by row)."""
     cursor.execute("TRUNCATE dashboards_learnermonth, dashboards_builtperiod")
+    recreate = _indexes_drop(cursor, "dashboards_learnermonth")
     cursor.execute(
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) "
         f"SELECT k.*, {_DISTRICT}, p.sex, p.birth_date "
         f"FROM ({_learner_month_keys_sql(months_table=None)}) AS k "
-        "JOIN participants_participant p ON p.id = k.participant_id"
+        "JOIN participants_participant p ON p.id = k.participant_id "
+        "ORDER BY k.participant_id, k.city_id, k.dimension, k.value, k.month"
     )
     rows = cursor.rowcount
+    for statement in recreate:
+        cursor.execute(statement)
     cursor.execute("ANALYZE dashboards_learnermonth")
     return rows
 
@@ -388,23 +488,44 @@ _TO_BUILD = (
 _BUILT = f"NOT {_TO_BUILD}"
 
 
-def learner_periods_whole(cursor) -> int:
+def learner_periods_whole(cursor, *, everything: bool = False) -> int:
     """Compute whole, from LearnerMonth, the periods of ``_dash_periods`` that are not built
-    (or are marked ``whole``), and record them as built. Returns the LearnerPeriod rows written."""
+    (or are marked ``whole``), and record them as built; with ``everything``, LearnerPeriod
+    rows of any other period are deleted (a rebuild). Returns the rows those periods now hold."""
     cursor.execute(f"UPDATE _dash_periods per SET whole = true WHERE {_TO_BUILD}")
     span = _span(cursor, "per.whole")
     if span is None:
         return 0
+    # The planner expects every LearnerMonth row to expand to ~1000 periods and sorts the
+    # expansion on disk (18M rows at medium scale: ~140 s); hashing the ~3M cells in memory takes
+    # a fifth of that. Both settings are switched back right after.
+    cursor.execute(f"SET LOCAL hash_mem_multiplier = {HASH_MEM_MULTIPLIER}")
+    cursor.execute("SET LOCAL enable_sort = off")
+    cursor.execute("DROP TABLE IF EXISTS _dash_lp_new")
     cursor.execute(
-        "DELETE FROM dashboards_learnerperiod lp USING _dash_periods per "
-        "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
-    )
-    cursor.execute(
-        "INSERT INTO dashboards_learnerperiod (city_id, kind, period_start, period_end, dimension, value, "
-        f"district_id, age_from, sex, learners) {_counts_sql(people=None, periods='per.whole')}",
+        f"CREATE TEMP TABLE _dash_lp_new ON COMMIT DROP AS {_counts_sql(people=None, periods='per.whole')}",
         span,
     )
     rows = cursor.rowcount
+    cursor.execute("SET LOCAL enable_sort = on")
+    cursor.execute("SET LOCAL hash_mem_multiplier = DEFAULT")
+    if everything:
+        _rows_replace(
+            cursor,
+            table="dashboards_learnerperiod",
+            new="_dash_lp_new",
+            columns=_LP_COLUMNS,
+            nullable=("district_id",),
+            scope="true",
+        )
+    else:
+        # A few periods: their rows are found through the index and rewritten.
+        cursor.execute(
+            "DELETE FROM dashboards_learnerperiod lp USING _dash_periods per "
+            "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
+        )
+        names = ", ".join(_LP_COLUMNS)
+        cursor.execute(f"INSERT INTO dashboards_learnerperiod ({names}) SELECT {names} FROM _dash_lp_new")
     cursor.execute(
         "INSERT INTO dashboards_builtperiod (kind, period_end) SELECT kind, period_end FROM _dash_periods "
         "WHERE whole ON CONFLICT DO NOTHING"
@@ -438,7 +559,7 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     )
     cursor.execute(
         f"CREATE TEMP TABLE _dash_lm_old ON COMMIT DROP AS SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
-        "WHERE month IN (SELECT m FROM _dash_dirty_months)"
+        "WHERE month = ANY (ARRAY(SELECT m FROM _dash_dirty_months))"  # through the month index
     )
     # One read of each person's attributes, used for every row of theirs written by this run.
     cursor.execute(
@@ -493,7 +614,8 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     )
     cursor.execute(
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "
-        "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed)"
+        "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed) "
+        "ORDER BY n.participant_id, n.city_id, n.dimension, n.value, n.month"  # the primary key's order
     )
     cursor.execute(
         "UPDATE dashboards_learnermonth l SET district_id = p.district_id, sex = p.sex, birth_date = p.birth_date "
