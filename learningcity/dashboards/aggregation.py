@@ -234,14 +234,13 @@ def _rows_replace(cursor, *, table: str, new: str, columns: tuple[str, ...], nul
 def days_claim(cursor) -> int:
     """Move the days marked dirty into ``_dash_days``, deleting the marks, in the caller's
     transaction, before any raw row is read (each later statement sees every transaction that
-    committed before it). A mark held by a transaction still in progress is skipped (SKIP
-    LOCKED), so the refresh never waits for a web request; that day stays marked for the next
-    run. A transaction that marks a claimed day after the claim waits for this run to commit,
-    then inserts its mark again: no change is lost."""
+    committed before it). Marks are append-only rows (dashboards migration 0004): a mark made
+    by a transaction still in progress is invisible to this DELETE and stays for the next run,
+    so no change is lost, the refresh never waits for a web request, and writers never wait
+    for each other on a shared row."""
     cursor.execute("CREATE TEMP TABLE _dash_days (day date PRIMARY KEY) ON COMMIT DROP")
     cursor.execute(
-        "WITH claimed AS (DELETE FROM dashboards_dirtyday WHERE day IN "
-        "(SELECT day FROM dashboards_dirtyday FOR UPDATE SKIP LOCKED) RETURNING day) "
+        "WITH claimed AS (DELETE FROM dashboards_dirtyday RETURNING day) "
         "INSERT INTO _dash_days (day) SELECT DISTINCT day FROM claimed"
     )
     claimed = cursor.rowcount

@@ -206,12 +206,15 @@ class BuiltPeriod(models.Model):
 
 
 class DirtyDay(models.Model):
-    """A day whose facts must be recomputed: written by database triggers on enrolments,
-    attendance, sessions, courses, completion overrides and participants (set-based, statement
-    level), claimed and deleted by the incremental refresh in the same transaction that
-    rewrites the day."""
+    """A mark that a day's facts must be recomputed: written by database triggers on
+    enrolments, attendance, sessions, courses, completion overrides and participants
+    (set-based, statement level), claimed and deleted by the incremental refresh in the same
+    transaction that rewrites the day. Append-only (one row per marking statement and day, never
+    updated): no transaction ever waits on another's mark, so enrolments in different courses
+    do not queue behind one "today" row."""
 
-    day = models.DateField(_("day"), primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField(_("day"), db_index=True)
     marked_at = models.DateTimeField(_("marked"))
 
     class Meta:

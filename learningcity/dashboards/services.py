@@ -189,8 +189,7 @@ def aggregates_refresh_rolling(*, now: dt.datetime | None = None) -> RefreshRun:
         cursor.execute(
             "INSERT INTO dashboards_dirtyday (day, marked_at) "
             "SELECT DISTINCT c.ends_on, now() FROM programmes_course c "
-            "WHERE c.ends_on BETWEEN %s AND %s ORDER BY 1 "
-            "ON CONFLICT (day) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            "WHERE c.ends_on BETWEEN %s AND %s",
             [since, yesterday],
         )
         days, periods, rows = _refresh_claimed(
