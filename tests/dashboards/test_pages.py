@@ -530,3 +530,16 @@ def test_navigation_links(client, world):
     client.force_login(world["editor"])
     assert b'href="/dashboards/"' not in client.get("/staff/").content
     assert b'href="/our-learning-city/"' in client.get("/").content
+
+
+def test_names_with_markup_are_escaped_in_tables_and_charts(client, world):
+    """A provider named with HTML (staff input) shows as text in the table and the SVG chart."""
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    world["p1"].name_en = hostile
+    world["p1"].name_th = hostile
+    world["p1"].save(update_fields=["name_en", "name_th"])
+    client.force_login(world["admin"])
+    for url in ("/en/dashboards/", "/dashboards/"):
+        body = client.get(url).content.decode()
+        assert "<script>alert(1)" not in body and "<img src=x" not in body
+        assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # the table row and the chart label
