@@ -69,6 +69,13 @@ TEMP_TABLES = (
     "_dash_emptied",
     "_dash_activity_new",
     "_dash_lp_new",
+    "_dash_activity_delta",
+    "_dash_am_delta",
+    "_dash_at_delta",
+    "_dash_am_new",
+    "_dash_at_new",
+    "_dash_lt_new",
+    "_dash_lt_delta",
 )
 
 
@@ -180,13 +187,24 @@ def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
     deleted and inserted). Returns the rows the rewritten days now hold."""
     columns = ", ".join(_ACTIVITY_KEY + _ACTIVITY_MEASURES)
     if incremental:
+        # The rows deleted (negated) and inserted are kept in _dash_activity_delta: their sums
+        # are the difference to add to the monthly rollups (activity_rollups_apply).
+        negated = ", ".join(f"-{m} AS {m}" for m in _ACTIVITY_MEASURES)
         # = ANY(ARRAY(...)), not IN (SELECT ...): the planner estimated a fifth of the table for
         # the semi-join and scanned all of it (0.3 s at medium scale for a few days).
-        cursor.execute("DELETE FROM dashboards_activityday WHERE day = ANY (ARRAY(SELECT day FROM _dash_days))")
         cursor.execute(
-            f"INSERT INTO dashboards_activityday ({columns}) {_activity_sql(incremental=True)}", {"today": today}
+            "CREATE TEMP TABLE _dash_activity_delta ON COMMIT DROP AS "
+            "WITH gone AS (DELETE FROM dashboards_activityday WHERE day = ANY (ARRAY(SELECT day FROM _dash_days)) "
+            f"RETURNING {columns}) SELECT {', '.join(_ACTIVITY_KEY)}, {negated} FROM gone"
         )
-        return cursor.rowcount
+        cursor.execute(
+            f"WITH added AS (INSERT INTO dashboards_activityday ({columns}) {_activity_sql(incremental=True)} "
+            f"RETURNING {columns}) INSERT INTO _dash_activity_delta SELECT {columns} FROM added",
+            {"today": today},
+        )
+        rows = cursor.rowcount
+        activity_rollups_apply(cursor)
+        return rows
     cursor.execute(
         f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql(incremental=False)}", {"today": today}
     )
@@ -199,7 +217,123 @@ def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
         nullable=("district_id", "category_id"),
         scope="true",
     )
+    activity_rollups_rebuild(cursor)
     return rows
+
+
+# --- Monthly rollups of ActivityDay (ActivityMonth, ActivityTotal) ---------------------------
+#
+# Both are sums of ActivityDay rows, so they follow it by difference: a rebuild groups the new
+# rows; an incremental run groups the rows it deleted (negated) and inserted and adds the sums.
+
+_MONTH_KEY = ("city_id", "month", "district_id", "age_from", "sex", "category_id", "format")
+_TOTAL_KEY = ("city_id", "month", "dimension", "value")
+_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in _ACTIVITY_MEASURES)
+_ANY_NONZERO = " OR ".join(f"sum({m}) <> 0" for m in _ACTIVITY_MEASURES)
+# ActivityTotal's dimensions other than the provider, as (name, value expression over ActivityMonth rows).
+_TOTAL_DIMENSIONS = (
+    ("all", "''"),
+    ("district", "CASE WHEN district_id = 0 THEN '' ELSE district_id::text END"),
+    ("age", "age_from::text"),
+    ("sex", "sex::text"),
+    ("category", "CASE WHEN category_id = 0 THEN '' ELSE category_id::text END"),
+    ("format", "format::text"),
+)
+
+
+def _months_sql(source: str) -> str:
+    """ActivityMonth rows (with sums) of a table of ActivityDay-shaped rows."""
+    return (
+        "SELECT city_id, date_trunc('month', day)::date AS month, COALESCE(district_id, 0) AS district_id, "
+        f"age_from, sex, COALESCE(category_id, 0) AS category_id, format, {_SUMS} "
+        f"FROM {source} GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING {_ANY_NONZERO}"
+    )
+
+
+def _totals_sql(*, months: str, days: str) -> str:
+    """ActivityTotal rows (with sums) from ActivityMonth-shaped rows (`months`) and, for the
+    provider and the week, ActivityDay-shaped rows (`days`) of the same activity."""
+    parts = [
+        f"SELECT city_id, month, '{name}'::varchar AS dimension, {value}::varchar AS value, {_SUMS} "
+        f"FROM {months} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
+        for name, value in _TOTAL_DIMENSIONS
+    ]
+    parts.append(
+        "SELECT city_id, date_trunc('month', day)::date, 'provider'::varchar, provider_id::text, "
+        f"{_SUMS} FROM {days} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
+    )
+    parts.append(
+        "SELECT city_id, date_trunc('month', day)::date, 'week'::varchar, date_trunc('week', day)::date::text, "
+        f"{_SUMS} FROM {days} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def activity_rollups_rebuild(cursor) -> None:
+    """Make ActivityMonth and ActivityTotal equal to the rows of ``_dash_activity_new`` (the
+    whole of ActivityDay after a rebuild), writing only the rows that differ."""
+    cursor.execute(f"CREATE TEMP TABLE _dash_am_new ON COMMIT DROP AS {_months_sql('_dash_activity_new')}")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_at_new ON COMMIT DROP AS "
+        + _totals_sql(months="_dash_am_new", days="_dash_activity_new")
+    )
+    for table, new, key in (
+        ("dashboards_activitymonth", "_dash_am_new", _MONTH_KEY),
+        ("dashboards_activitytotal", "_dash_at_new", _TOTAL_KEY),
+    ):
+        _rows_replace(cursor, table=table, new=new, columns=key + _ACTIVITY_MEASURES, nullable=(), scope="true")
+
+
+def rollups_from_tables(cursor) -> None:
+    """Derive ActivityMonth, ActivityTotal and LearnerTotal again from ActivityDay and
+    LearnerPeriod as they stand (rows written by other means than the refresh jobs, such as
+    fixtures or a restore of the summary tables alone)."""
+    cursor.execute("TRUNCATE dashboards_activitymonth, dashboards_activitytotal, dashboards_learnertotal")
+    months = ", ".join(_MONTH_KEY + _ACTIVITY_MEASURES)
+    cursor.execute(f"INSERT INTO dashboards_activitymonth ({months}) {_months_sql('dashboards_activityday')}")
+    totals = ", ".join(_TOTAL_KEY + _ACTIVITY_MEASURES)
+    cursor.execute(
+        f"INSERT INTO dashboards_activitytotal ({totals}) "
+        + _totals_sql(months="dashboards_activitymonth", days="dashboards_activityday")
+    )
+    cursor.execute(
+        f"INSERT INTO dashboards_learnertotal ({', '.join(_LT_COLUMNS)}) "
+        + _learner_totals_sql("dashboards_learnerperiod")
+    )
+
+
+def activity_rollups_apply(cursor) -> None:
+    """Add the difference held in ``_dash_activity_delta`` (rows deleted, negated, and rows
+    inserted by an incremental run) to ActivityMonth and ActivityTotal."""
+    # Not skipped when the month cells net to zero: a row moved between providers or weeks
+    # inside one cell still changes ActivityTotal.
+    cursor.execute(f"CREATE TEMP TABLE _dash_am_delta ON COMMIT DROP AS {_months_sql('_dash_activity_delta')}")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_at_delta ON COMMIT DROP AS "
+        + _totals_sql(months="_dash_am_delta", days="_dash_activity_delta")
+    )
+    _rollup_add(
+        cursor, table="dashboards_activitymonth", delta="_dash_am_delta", key=_MONTH_KEY, measures=_ACTIVITY_MEASURES
+    )
+    _rollup_add(
+        cursor, table="dashboards_activitytotal", delta="_dash_at_delta", key=_TOTAL_KEY, measures=_ACTIVITY_MEASURES
+    )
+
+
+def _rollup_add(cursor, *, table: str, delta: str, key: tuple[str, ...], measures: tuple[str, ...]) -> None:
+    """Add the rows of `delta` (one per cell of `key`, signed sums) to `table`: update the cells
+    that exist, insert the others, delete the cells left at zero. A new cell with a negative
+    sum means the rollup and its source disagree: the CHECK refuses it and the run rolls back."""
+    match = " AND ".join(f"t.{k} = d.{k}" for k in key)
+    sets = ", ".join(f"{m} = t.{m} + d.{m}" for m in measures)
+    cursor.execute(f"UPDATE {table} t SET {sets} FROM {delta} d WHERE {match}")
+    names = ", ".join(key + measures)
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {', '.join(f'd.{c}' for c in key + measures)} FROM {delta} d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+    )
+    zero = " AND ".join(f"t.{m} = 0" for m in measures)
+    cursor.execute(f"DELETE FROM {table} t USING {delta} d WHERE {match} AND {zero}")
 
 
 def _rows_replace(cursor, *, table: str, new: str, columns: tuple[str, ...], nullable: tuple[str, ...], scope: str):
@@ -298,6 +432,16 @@ _LP_COLUMNS = (
     "sex",
     "learners",
 )
+# LearnerTotal: LearnerPeriod summed over district x age group x sex.
+_LT_KEY = ("city_id", "kind", "period_start", "period_end", "dimension", "value")
+_LT_COLUMNS = (*_LT_KEY, "learners")
+
+
+def _learner_totals_sql(source: str) -> str:
+    names = ", ".join(_LT_KEY)
+    return f"SELECT {names}, sum(learners)::bigint AS learners FROM {source} GROUP BY {names} HAVING sum(learners) <> 0"
+
+
 _LM_COLUMNS = "participant_id, city_id, dimension, value, month, district_id, sex, birth_date"
 
 
@@ -508,23 +652,26 @@ def learner_periods_whole(cursor, *, everything: bool = False) -> int:
     rows = cursor.rowcount
     cursor.execute("SET LOCAL enable_sort = on")
     cursor.execute("SET LOCAL hash_mem_multiplier = DEFAULT")
+    cursor.execute("DROP TABLE IF EXISTS _dash_lt_new")
+    cursor.execute(f"CREATE TEMP TABLE _dash_lt_new ON COMMIT DROP AS {_learner_totals_sql('_dash_lp_new')}")
     if everything:
-        _rows_replace(
-            cursor,
-            table="dashboards_learnerperiod",
-            new="_dash_lp_new",
-            columns=_LP_COLUMNS,
-            nullable=("district_id",),
-            scope="true",
-        )
+        for table, new, columns, nullable in (
+            ("dashboards_learnerperiod", "_dash_lp_new", _LP_COLUMNS, ("district_id",)),
+            ("dashboards_learnertotal", "_dash_lt_new", _LT_COLUMNS, ()),
+        ):
+            _rows_replace(cursor, table=table, new=new, columns=columns, nullable=nullable, scope="true")
     else:
         # A few periods: their rows are found through the index and rewritten.
-        cursor.execute(
-            "DELETE FROM dashboards_learnerperiod lp USING _dash_periods per "
-            "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
-        )
-        names = ", ".join(_LP_COLUMNS)
-        cursor.execute(f"INSERT INTO dashboards_learnerperiod ({names}) SELECT {names} FROM _dash_lp_new")
+        for table, new, columns in (
+            ("dashboards_learnerperiod", "_dash_lp_new", _LP_COLUMNS),
+            ("dashboards_learnertotal", "_dash_lt_new", _LT_COLUMNS),
+        ):
+            cursor.execute(
+                f"DELETE FROM {table} lp USING _dash_periods per "
+                "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
+            )
+            names = ", ".join(columns)
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {new}")
     cursor.execute(
         "INSERT INTO dashboards_builtperiod (kind, period_end) SELECT kind, period_end FROM _dash_periods "
         "WHERE whole ON CONFLICT DO NOTHING"
@@ -656,6 +803,8 @@ def _delta_apply(cursor) -> int:
     )
     if not cursor.rowcount:
         return 0
+    cursor.execute(f"CREATE TEMP TABLE _dash_lt_delta ON COMMIT DROP AS {_learner_totals_sql('_dash_delta_sum')}")
+    _rollup_add(cursor, table="dashboards_learnertotal", delta="_dash_lt_delta", key=_LT_KEY, measures=("learners",))
     cursor.execute(f"WITH up AS ({_UPSERT.format(sign='+', compare='>')}) SELECT count(*) FROM up")
     rows = cursor.fetchone()[0]
     cursor.execute(

@@ -99,10 +99,89 @@ class ActivityDay(models.Model):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["city", "day"], name="dash_activityday_city_day")]
+        indexes = [
+            models.Index(fields=["city", "day"], name="dash_activityday_city_day"),
+            # a provider manager's pages and any provider filter
+            models.Index(fields=["provider", "day"], name="dash_activityday_provider"),
+            # an area chosen: the provider table reads that area's days
+            models.Index(fields=["district", "day"], name="dash_activityday_district"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.district_id} {self.age_from} {self.sex}"
+
+
+class ActivityMonth(models.Model):
+    """ActivityDay summed by calendar month without the provider: what the pages read for whole
+    months filtered by area, age band or category (a twentieth of the rows of the days at
+    city scale). Kept by the refresh jobs from the rows they write into ActivityDay (by
+    difference for an incremental run), so it always equals ActivityDay grouped by month.
+    Key columns are never NULL: ``district`` and ``category`` hold 0 where ActivityDay holds
+    NULL (ids start at 1), so that every cell is found through the unique index."""
+
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    month = models.DateField(_("month"))
+    district_id = models.BigIntegerField(_("area"))
+    age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
+    sex = models.CharField(_("sex"), max_length=16)
+    category_id = models.BigIntegerField(_("category"))
+    format = models.CharField(_("format"), max_length=16)
+    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
+    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
+    attendances = models.PositiveIntegerField(_("attendances"), default=0)
+    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
+    completions = models.PositiveIntegerField(_("completions"), default=0)
+
+    class Meta:
+        verbose_name = _("activity per month")
+        verbose_name_plural = _("activity per month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "month", "district_id", "age_from", "sex", "category_id", "format"],
+                name="dashboards_activitymonth_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["city", "district_id", "month"], name="dash_activitymonth_district"),
+            models.Index(fields=["city", "category_id", "month"], name="dash_activitymonth_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.district_id} {self.age_from} {self.sex}"
+
+
+class ActivityTotal(models.Model):
+    """The city's totals per calendar month, one dimension at a time: what the pages read for
+    whole months without filters (a few thousand rows a year however large the city).
+
+    ``dimension`` "all" (value ""), "district", "age", "sex", "provider", "category", "format"
+    (value: the id, age group, sex or format as text; "" where ActivityDay holds NULL), and
+    "week" (value: the ISO date of the Monday; the days of that week inside the month, so that
+    weeks add up across months). Kept with ActivityMonth, from the same rows."""
+
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    month = models.DateField(_("month"))
+    dimension = models.CharField(_("split by"), max_length=12)
+    value = models.CharField(_("value"), max_length=32, blank=True, default="")
+    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
+    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
+    attendances = models.PositiveIntegerField(_("attendances"), default=0)
+    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
+    completions = models.PositiveIntegerField(_("completions"), default=0)
+
+    class Meta:
+        verbose_name = _("activity total per month")
+        verbose_name_plural = _("activity totals per month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "month", "dimension", "value"], name="dashboards_activitytotal_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dimension}={self.value}"
 
 
 class LearnerPeriod(models.Model):
@@ -150,7 +229,40 @@ class LearnerPeriod(models.Model):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["city", "kind", "period_end", "dimension"], name="dash_learnerperiod_find")]
+        indexes = [
+            models.Index(fields=["city", "kind", "period_end", "dimension"], name="dash_learnerperiod_find"),
+            # an area chosen: that area's rows of every dimension
+            models.Index(
+                fields=["city", "kind", "period_end", "district", "dimension"], name="dash_learnerperiod_district"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
+
+
+class LearnerTotal(models.Model):
+    """LearnerPeriod summed over area, age group and sex: the distinct learners of each period
+    and dimension value (one row per provider, category, building block, format, and "all").
+    What the pages read when no area or age band is chosen. Kept by the refresh jobs with
+    LearnerPeriod (by difference for an incremental run)."""
+
+    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
+    value = models.CharField(_("value"), max_length=32, blank=True, default="")
+    learners = models.PositiveIntegerField(_("learners"))
+
+    class Meta:
+        verbose_name = _("learners per period, whole city")
+        verbose_name_plural = _("learners per period, whole city")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "kind", "period_end", "dimension", "value"], name="dashboards_learnertotal_cell"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period_end} {self.dimension}={self.value}"

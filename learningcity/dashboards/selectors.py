@@ -25,7 +25,16 @@ from django.utils.translation import pgettext
 from learningcity.city.models import City, District, Population
 from learningcity.dashboards import indicators as ind
 from learningcity.dashboards.forms import BAND_LABELS, Filters, rolling_window
-from learningcity.dashboards.models import AGE_BANDS, SDG_AGE_RANGES, ActivityDay, LearnerPeriod, RefreshRun
+from learningcity.dashboards.models import (
+    AGE_BANDS,
+    SDG_AGE_RANGES,
+    ActivityDay,
+    ActivityMonth,
+    ActivityTotal,
+    LearnerPeriod,
+    LearnerTotal,
+    RefreshRun,
+)
 from learningcity.dates import format_local, format_year
 from programmes.models import Category, Course, Programme, Provider
 
@@ -153,8 +162,30 @@ def population_cells(*, city: City) -> PopulationCells:
 # --- Activity (ActivityDay) ----------------------------------------------------------------
 
 
-def _activity_where(*, city_id: int, f: Filters, start: dt.date, end: dt.date) -> tuple[str, list]:
-    clauses = ["city_id = %s", "day >= %s", "day <= %s"]
+def _whole_months(start: dt.date, end: dt.date) -> bool:
+    return start.day == 1 and end == ind.month_end(end)
+
+
+def _activity_source(f: Filters, start: dt.date, end: dt.date) -> str:
+    """Which table answers [start, end] with the filters: "total" (ActivityTotal: whole months,
+    no filter), "month" (ActivityMonth: whole months, area/age band/category filters) or "day"
+    (ActivityDay: a provider chosen, or a period that cuts through a month)."""
+    if f.provider_id or not _whole_months(start, end):
+        return "day"
+    if f.district_id or f.band or f.category_id:
+        return "month"
+    return "total"
+
+
+# The ActivityDay-shaped tables: (table, date column, district, category as stored).
+_DAY_TABLE = (ActivityDay._meta.db_table, "day", "district_id", "category_id")
+_MONTH_TABLE = (ActivityMonth._meta.db_table, "month", "NULLIF(district_id, 0)", "NULLIF(category_id, 0)")
+
+
+def _activity_where(
+    *, city_id: int, f: Filters, start: dt.date, end: dt.date, date_column: str = "day"
+) -> tuple[str, list]:
+    clauses = ["city_id = %s", f"{date_column} >= %s", f"{date_column} <= %s"]
     params: list = [city_id, start, end]
     if f.district_id:
         clauses.append("district_id = %s")
@@ -180,55 +211,120 @@ def _empty_sums() -> dict:
 
 
 _SUM_SQL = ", ".join(f"SUM({m})" for m in MEASURES)
+_TOTAL_TABLE = ActivityTotal._meta.db_table
 
 
 def activity_totals(*, city_id: int, f: Filters) -> dict:
     """{"current": sums, "previous": sums} for the period and the one of the same length
     before it. One query."""
     prev_start, prev_end = ind.previous_period(f.start, f.end)
-    where, params = _activity_where(city_id=city_id, f=f, start=prev_start, end=f.end)
-    current = ", ".join(f"SUM({m}) FILTER (WHERE day >= %s)" for m in MEASURES)
-    previous = ", ".join(f"SUM({m}) FILTER (WHERE day <= %s)" for m in MEASURES)
-    sql = f"SELECT {current}, {previous} FROM {ActivityDay._meta.db_table} WHERE {where}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f.start] * len(MEASURES) + [prev_end] * len(MEASURES) + params)
-        row = cursor.fetchone()
+    source = _activity_source(f, prev_start, f.end)
     n = len(MEASURES)
+    if source == "total":
+        current = ", ".join(f"SUM({m}) FILTER (WHERE month >= %s)" for m in MEASURES)
+        previous = ", ".join(f"SUM({m}) FILTER (WHERE month <= %s)" for m in MEASURES)
+        sql = (
+            f"SELECT {current}, {previous} FROM {_TOTAL_TABLE} "
+            "WHERE city_id = %s AND month >= %s AND month <= %s AND dimension = 'all' AND value = ''"
+        )
+        params = [f.start] * n + [prev_end] * n + [city_id, prev_start, f.end]
+    else:
+        table, date_column, _district, _category = _MONTH_TABLE if source == "month" else _DAY_TABLE
+        where, params = _activity_where(city_id=city_id, f=f, start=prev_start, end=f.end, date_column=date_column)
+        current = ", ".join(f"SUM({m}) FILTER (WHERE {date_column} >= %s)" for m in MEASURES)
+        previous = ", ".join(f"SUM({m}) FILTER (WHERE {date_column} <= %s)" for m in MEASURES)
+        sql = f"SELECT {current}, {previous} FROM {table} WHERE {where}"
+        params = [f.start] * n + [prev_end] * n + params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     return {"current": _sums(row[:n]), "previous": _sums(row[n:])}
+
+
+_BREAKDOWNS = ("district", "age", "sex", "provider", "category", "format")
+
+
+def _total_key(dimension: str, value: str):
+    """An ActivityTotal value as the key the breakdowns use (ids and age groups as int, "" as None)."""
+    if dimension in ("sex", "format"):
+        return value
+    return int(value) if value else None
 
 
 def activity_breakdowns(*, city_id: int, f: Filters) -> dict[str, dict]:
     """Sums by district, age group, sex, provider, category and format (keys as stored; NULL
-    as None). One GROUPING SETS query."""
-    where, params = _activity_where(city_id=city_id, f=f, start=f.start, end=f.end)
+    as None). One query (two with an area, age band or category chosen: the provider split
+    is not in ActivityMonth)."""
+    out: dict[str, dict] = {k: {} for k in _BREAKDOWNS}
+    source = _activity_source(f, f.start, f.end)
+    if source == "total":
+        sql = (
+            f"SELECT dimension, value, {_SUM_SQL} FROM {_TOTAL_TABLE} WHERE city_id = %s AND month >= %s "
+            "AND month <= %s AND dimension = ANY(%s) GROUP BY dimension, value"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [city_id, f.start, f.end, list(_BREAKDOWNS)])
+            for dimension, value, *sums in cursor.fetchall():
+                out[dimension][_total_key(dimension, value)] = _sums(sums)
+        return out
+    table, date_column, district, category = _MONTH_TABLE if source == "month" else _DAY_TABLE
+    where, params = _activity_where(city_id=city_id, f=f, start=f.start, end=f.end, date_column=date_column)
+    # ActivityMonth has no provider: its provider split is read from ActivityDay below.
+    columns = {"district": "district_id", "age": "age_from", "sex": "sex", "provider": "provider_id"}
+    columns |= {"category": "category_id", "format": "format"}
+    if source == "month":
+        del columns["provider"]
+    which = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{name}'" for name, c in columns.items())
+    provider = "NULL::bigint AS provider_id" if source == "month" else "provider_id"
     sql = f"""
-        SELECT CASE WHEN GROUPING(district_id) = 0 THEN 'district' WHEN GROUPING(age_from) = 0 THEN 'age'
-                    WHEN GROUPING(sex) = 0 THEN 'sex' WHEN GROUPING(provider_id) = 0 THEN 'provider'
-                    WHEN GROUPING(category_id) = 0 THEN 'category' ELSE 'format' END,
-               district_id, age_from, sex, provider_id, category_id, format, {_SUM_SQL}
-        FROM {ActivityDay._meta.db_table} WHERE {where}
-        GROUP BY GROUPING SETS ((district_id), (age_from), (sex), (provider_id), (category_id), (format))
+        SELECT CASE {which} END, district_id, age_from, sex, {provider}, category_id, format, {_SUM_SQL}
+        FROM (SELECT {district} AS district_id, age_from, sex, {provider}, {category} AS category_id, format,
+                     {", ".join(MEASURES)} FROM {table} WHERE {where}) AS rows
+        GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in columns.values())})
     """
-    out: dict[str, dict] = {k: {} for k in ("district", "age", "sex", "provider", "category", "format")}
     positions = {"district": 1, "age": 2, "sex": 3, "provider": 4, "category": 5, "format": 6}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             dim = row[0]
             out[dim][row[positions[dim]]] = _sums(row[7:])
+        if source == "month":
+            where, params = _activity_where(city_id=city_id, f=f, start=f.start, end=f.end)
+            cursor.execute(
+                f"SELECT provider_id, {_SUM_SQL} FROM {ActivityDay._meta.db_table} WHERE {where} GROUP BY provider_id",
+                params,
+            )
+            for provider_id, *sums in cursor.fetchall():
+                out["provider"][provider_id] = _sums(sums)
     return out
 
 
 def activity_over_time(*, city_id: int, f: Filters) -> list[tuple[dt.date, dict]]:
     """[(bucket start, sums)] by week, month or year (terms are folded from months). One query."""
     trunc = {"week": "week", "year": "year"}.get(f.grain, "month")
-    where, params = _activity_where(city_id=city_id, f=f, start=f.start, end=f.end)
-    sql = f"""
-        SELECT date_trunc(%s, day)::date AS bucket, {_SUM_SQL}
-        FROM {ActivityDay._meta.db_table} WHERE {where} GROUP BY 1 ORDER BY 1
-    """
+    source = _activity_source(f, f.start, f.end)
+    if source == "month" and f.grain == "week":
+        source = "day"
+    if source == "total":
+        if f.grain == "week":
+            bucket, dimension = "value::date", "week"
+        else:
+            bucket, dimension = f"date_trunc('{trunc}', month)::date", "all"
+        sql = (
+            f"SELECT {bucket} AS bucket, {_SUM_SQL} FROM {_TOTAL_TABLE} WHERE city_id = %s AND month >= %s "
+            "AND month <= %s AND dimension = %s GROUP BY 1 ORDER BY 1"
+        )
+        params = [city_id, f.start, f.end, dimension]
+    else:
+        table, date_column, _district, _category = _MONTH_TABLE if source == "month" else _DAY_TABLE
+        where, params = _activity_where(city_id=city_id, f=f, start=f.start, end=f.end, date_column=date_column)
+        sql = (
+            f"SELECT date_trunc(%s, {date_column})::date AS bucket, {_SUM_SQL} "
+            f"FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1"
+        )
+        params = [trunc, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [trunc, *params])
+        cursor.execute(sql, params)
         rows = [(row[0], _sums(row[1:])) for row in cursor.fetchall()]
     if f.grain != "term":
         return rows
@@ -258,14 +354,8 @@ def learner_dimension(f: Filters) -> tuple[str, str] | None:
 
 
 def _period_clause(*, city_id: int, kind: str, start: dt.date, end: dt.date) -> tuple[str, list]:
-    """Rows of the stored period that starts on ``start`` (the newest one ending by ``end``)."""
-    table = LearnerPeriod._meta.db_table
-    sql = (
-        "city_id = %s AND kind = %s AND period_start = %s AND period_end = ("
-        f"SELECT MAX(period_end) FROM {table} WHERE city_id = %s AND kind = %s AND period_start = %s "
-        "AND period_end <= %s)"
-    )
-    return sql, [city_id, kind, start, city_id, kind, start, end]
+    """Rows of the stored period [start, end] (ind.learner_period says that one is stored)."""
+    return "city_id = %s AND kind = %s AND period_end = %s AND period_start = %s", [city_id, kind, end, start]
 
 
 def learners_base(*, city_id: int, f: Filters, start: dt.date | None = None, end: dt.date | None = None) -> dict | None:
@@ -340,6 +430,8 @@ def learners_by_dimension(*, city_id: int, f: Filters) -> dict[str, dict[str, in
         return None
     period_sql, params = _period_clause(city_id=city_id, kind=kind, start=f.start, end=f.end)
     clauses = [period_sql, "dimension IN ('provider', 'category', 'block', 'format')"]
+    # Without an area or age band the whole-city totals answer (a row per value, not per cell).
+    table = LearnerPeriod if f.district_id or f.band else LearnerTotal
     if f.district_id:
         clauses.append("district_id = %s")
         params.append(f.district_id)
@@ -347,7 +439,7 @@ def learners_by_dimension(*, city_id: int, f: Filters) -> dict[str, dict[str, in
         clauses.append("age_from = ANY(%s)")
         params.append(list(AGE_BANDS[f.band]))
     sql = f"""
-        SELECT dimension, value, SUM(learners) FROM {LearnerPeriod._meta.db_table}
+        SELECT dimension, value, SUM(learners) FROM {table._meta.db_table}
         WHERE {" AND ".join(clauses)} GROUP BY dimension, value
     """
     out: dict[str, dict[str, int]] = {"provider": {}, "category": {}, "block": {}, "format": {}}
@@ -365,8 +457,9 @@ def learners_over_time(*, city_id: int, f: Filters) -> dict[dt.date, int] | None
     dimension = learner_dimension(f)
     if kind is None or dimension is None:
         return None
-    clauses = ["city_id = %s", "kind = %s", "period_start >= %s", "period_end <= %s", "dimension = %s", "value = %s"]
-    params: list = [city_id, kind, f.start, f.end, *dimension]
+    clauses = ["city_id = %s", "kind = %s", "period_end <= %s", "period_start >= %s", "dimension = %s", "value = %s"]
+    params: list = [city_id, kind, f.end, f.start, *dimension]
+    table = LearnerPeriod if f.district_id or f.band else LearnerTotal
     if f.district_id:
         clauses.append("district_id = %s")
         params.append(f.district_id)
@@ -374,7 +467,7 @@ def learners_over_time(*, city_id: int, f: Filters) -> dict[dt.date, int] | None
         clauses.append("age_from = ANY(%s)")
         params.append(list(AGE_BANDS[f.band]))
     sql = f"""
-        SELECT period_start, SUM(learners) FROM {LearnerPeriod._meta.db_table}
+        SELECT period_start, SUM(learners) FROM {table._meta.db_table}
         WHERE {" AND ".join(clauses)} GROUP BY period_start
     """
     with connection.cursor() as cursor:

@@ -8,11 +8,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from learningcity.accounts.roles import city_admin_group
 from learningcity.city.models import Population
 from learningcity.city.selectors import city_current_forget
+from learningcity.dashboards import aggregation
 from learningcity.dashboards.indicators import add_months, last_12_months
 from learningcity.dashboards.models import ActivityDay, LearnerPeriod, RefreshRun
 from programmes.models import ProviderMembership
@@ -209,6 +211,8 @@ def build(*, extra_rows: int = 0) -> dict:
         m = add_months(month, -i)
         rows.append(lp("month", m, add_months(m, 1) - dt.timedelta(days=1), "A", 25, "female", 1 + i % 9))
     LearnerPeriod.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        aggregation.rollups_from_tables(cursor)
     RefreshRun.objects.create(
         kind=RefreshRun.Kind.REBUILD,
         started_at=timezone.now() - dt.timedelta(minutes=5),

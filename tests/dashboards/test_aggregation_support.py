@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from django.core.management import call_command
 from django.utils import timezone
 
-from learningcity.dashboards.models import ActivityDay, LearnerPeriod
+from learningcity.dashboards.models import ActivityDay, ActivityMonth, ActivityTotal, LearnerPeriod, LearnerTotal
 from participants.models import Attendance, Enrolment, Participant
 from participants.services import completion_compute
 from programmes.models import Course, Programme
@@ -41,11 +41,65 @@ def age_group(age: int) -> int:
 
 
 def activity_snapshot() -> dict:
-    return {tuple(row[:8]): tuple(row[8:]) for row in ActivityDay.objects.values_list(*ACTIVITY_KEY, *MEASURES)}
+    """ActivityDay as {key: measures}, after checking that its monthly rollups equal it."""
+    rows = {tuple(row[:8]): tuple(row[8:]) for row in ActivityDay.objects.values_list(*ACTIVITY_KEY, *MEASURES)}
+    assert_activity_rollups(rows)
+    return rows
 
 
 def learner_snapshot() -> dict:
-    return {tuple(row[:9]): row[9] for row in LearnerPeriod.objects.values_list(*LEARNER_KEY, "learners")}
+    """LearnerPeriod as {key: learners}, after checking that LearnerTotal equals its sums."""
+    rows = {tuple(row[:9]): row[9] for row in LearnerPeriod.objects.values_list(*LEARNER_KEY, "learners")}
+    assert_learner_totals(rows)
+    return rows
+
+
+def _add(target: dict, key, values) -> None:
+    target[key] = tuple(a + b for a, b in zip(target.get(key, (0,) * len(values)), values, strict=True))
+
+
+def assert_activity_rollups(days: dict) -> None:
+    """ActivityMonth and ActivityTotal hold exactly the sums of the ActivityDay rows `days`
+    (summed here in Python), with no empty cell left behind."""
+    months: dict = {}
+    totals: dict = {}
+    for (day, city, district, age, sex, provider, category, fmt), values in days.items():
+        month = day.replace(day=1)
+        _add(months, (city, month, district or 0, age, sex, category or 0, fmt), values)
+        monday = day - dt.timedelta(days=day.weekday())
+        for dimension, value in (
+            ("all", ""),
+            ("district", str(district) if district else ""),
+            ("age", str(age)),
+            ("sex", sex),
+            ("provider", str(provider)),
+            ("category", str(category) if category else ""),
+            ("format", fmt),
+            ("week", monday.isoformat()),
+        ):
+            _add(totals, (city, month, dimension, value), values)
+    month_key = ("city_id", "month", "district_id", "age_from", "sex", "category_id", "format")
+    stored_months = {tuple(row[:7]): tuple(row[7:]) for row in ActivityMonth.objects.values_list(*month_key, *MEASURES)}
+    stored_totals = {
+        tuple(row[:4]): tuple(row[4:])
+        for row in ActivityTotal.objects.values_list("city_id", "month", "dimension", "value", *MEASURES)
+    }
+    assert stored_months == months, diff(stored_months, months)
+    assert stored_totals == totals, diff(stored_totals, totals)
+
+
+def assert_learner_totals(periods: dict) -> None:
+    """LearnerTotal holds exactly the sums of the LearnerPeriod rows `periods` over area x age x sex."""
+    totals: dict = {}
+    for key, learners in periods.items():
+        totals[key[:6]] = totals.get(key[:6], 0) + learners
+    stored = {
+        tuple(row[:6]): row[6]
+        for row in LearnerTotal.objects.values_list(
+            "city_id", "kind", "period_start", "period_end", "dimension", "value", "learners"
+        )
+    }
+    assert stored == totals, diff(stored, totals)
 
 
 def snapshot() -> tuple[dict, dict]:
