@@ -41,7 +41,7 @@ def _svg(chart_id: str, title: str, desc: str, width: int, height: int, body: It
 def _series(table: Table, column: str) -> list[tuple[str, object, str]]:
     index = table.column_index(column)
     kind = table.columns[index].kind
-    return [(str(row[0]), row[index], format_value(row[index], kind)) for row in table.rows]
+    return [(str(row[0]), row[index], format_value(row[index], kind)) for row in table.shown_rows()]
 
 
 def _describe(table: Table, column: str, series) -> str:

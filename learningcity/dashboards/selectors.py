@@ -42,6 +42,7 @@ MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances", "learnin
 SEXES = ("female", "male", "other", "prefer_not")
 FORMATS = ("in_person", "online", "hybrid")
 AGE_GROUPS = (0, 6, 15, 25, 60, 65)
+PROVIDERS_SHOWN = 25  # the provider table on the page; its download has every provider
 WORKING_AGE = "25-59"  # the older/working-age parity compares 60+ with 25-59 (no overlap)
 
 
@@ -523,14 +524,21 @@ class Table:
     chart_column: str | None = None
     note: str = ""
     chart_kind: str = "bar"  # bar (horizontal) | column (over time) | map
+    shown: int | None = None  # rows on the page and in the chart (None: all); exports have all
 
     def column_index(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)
 
+    def shown_rows(self) -> list[list]:
+        return self.rows if self.shown is None else self.rows[: self.shown]
+
+    def hidden_count(self) -> int:
+        return len(self.rows) - len(self.shown_rows())
+
     def display_rows(self) -> list[list[str]]:
-        """Every cell as text, in the columns' formats (the HTML table)."""
+        """The shown rows, every cell as text in the columns' formats (the HTML table)."""
         kinds = [c.kind for c in self.columns]
-        return [[format_value(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.rows]
+        return [[format_value(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.shown_rows()]
 
 
 def format_value(value, kind: str) -> str:
@@ -898,8 +906,16 @@ def overview_rows(
         if not sums and not n:
             continue
         rows.append([provider["name"], _people(n, exact), *_activity_cells(sums, exact)])
-    rows.sort(key=lambda row: -(row[2] if isinstance(row[2], int) else 0))
-    tables["provider"] = Table("provider", _("By provider"), columns, rows, chart_column="attendances")
+    rows.sort(key=lambda row: (-(row[3] if isinstance(row[3], int) else 0), row[0]))
+    tables["provider"] = Table(
+        "provider",
+        _("By provider"),
+        columns,
+        rows,
+        chart_column="attendances",
+        note=_("Most attendances first.") if len(rows) > PROVIDERS_SHOWN else "",
+        shown=PROVIDERS_SHOWN,
+    )
 
     columns = [Column("format", _("Format"), "text"), Column("learners", _("Learners"), "people"), *_activity_columns()]
     rows = [

@@ -325,6 +325,43 @@ def test_export_defuses_formulas(client, world):
     assert "'=HYPERLINK(1)" in response.content.decode("utf-8-sig")
 
 
+def test_a_long_provider_table_shows_the_busiest_and_the_download_has_every_provider(client, world):
+    from learningcity.dashboards.models import ActivityDay
+    from tests.factories import ProviderFactory
+
+    extra = sel.PROVIDERS_SHOWN + 3
+    providers = [ProviderFactory(city=world["city"], name_en=f"Extra provider {i:02d}") for i in range(extra)]
+    ActivityDay.objects.bulk_create(
+        ActivityDay(
+            city=world["city"],
+            day=world["start"],
+            district=world["districts"]["A"],
+            age_from=25,
+            sex="female",
+            provider=provider,
+            category=world["c1"],
+            format="online",
+            enrolments=1,
+            attendances=100 + i,  # the last extra provider is the busiest
+        )
+        for i, provider in enumerate(providers)
+    )
+    _rollups_follow()
+    client.force_login(world["admin"])
+    response = client.get(EN_OVERVIEW)
+    table = next(t for t in response.context["tables"] if t.key == "provider")
+    assert len(table.rows) == extra + 2
+    names = [row[0] for row in table.display_rows()]
+    assert len(names) == sel.PROVIDERS_SHOWN
+    assert names[0] == f"Extra provider {extra - 1:02d}"
+    assert "Extra provider 00" not in names  # among the least busy
+    html = response.content.decode()
+    assert f"{extra + 2 - sel.PROVIDERS_SHOWN} more rows are in the downloads below." in html
+    assert "Extra provider 00" not in html.split('id="data-provider"')[1].split("</table>")[0]
+    download = client.get("/en/dashboards/export/overview/provider.csv").content.decode("utf-8-sig")
+    assert all(f"Extra provider {i:02d}" in download for i in range(extra))
+
+
 def test_unknown_export_table_or_format_is_404(client, world):
     client.force_login(world["admin"])
     assert client.get("/dashboards/export/overview/nope.csv").status_code == 404
