@@ -26,9 +26,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from learningcity.city.selectors import city_current
-from learningcity.dashboards import charts, exports
+from learningcity.dashboards import charts, exports, reports
 from learningcity.dashboards import selectors as sel
-from learningcity.dashboards.cache import cached
 from learningcity.dashboards.forms import BAND_LABELS, DashboardFilterForm, Filters
 from learningcity.dates import format_local, format_year
 from programmes.models import ProviderMembership
@@ -98,17 +97,18 @@ class Page:
             raise PermissionDenied  # unreachable: the form offers only the manager's providers
         self.state = sel.data_state()
 
-    def population(self) -> sel.PopulationCells:
-        return sel.population_cells(city=self.city)
-
-    def report(self, build: Callable[[], dict], *, key_page: str | None = None) -> dict:
-        return cached(
-            page=key_page or self.page,
-            scope_key=self.scope.key(),
+    def report(self) -> dict:
+        """This page's report for the filters and scope, from the cache (reports.report)."""
+        inputs = reports.Inputs(
+            city=self.city,
+            filters=self.filters,
+            scope=self.scope,
             version=self.state["version"],
-            filters_key=self.filters.key(),
-            build=build,
+            districts=self.districts,
+            categories=self.categories,
+            providers=self.providers,
         )
+        return reports.report(self.page, inputs)
 
     def meta(self) -> list[tuple[str, str]]:
         """Lines above an exported table: what, when, for whom, with which filters."""
@@ -185,19 +185,7 @@ def _charts(tables: dict[str, sel.Table], districts: list[dict] | None = None) -
 @dashboard_view(city_only=False)
 def overview(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
     page = Page(request, scope, page="overview")
-
-    def build():
-        return sel.overview_rows(
-            city=page.city,
-            f=page.filters,
-            scope=scope,
-            districts=page.districts,
-            categories=page.categories,
-            providers=page.providers,
-            population=page.population(),
-        )
-
-    report = page.report(build)
+    report = page.report()
     tables = report["tables"]
     order = ["time", "band", "sex", "district", "category", "block", "provider", "format"]
     context = page.context(
@@ -217,11 +205,7 @@ def overview(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
 @dashboard_view(city_only=True)
 def equity(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
     page = Page(request, scope, page="equity")
-    report = page.report(
-        lambda: sel.equity_rows(
-            city=page.city, f=page.filters, scope=scope, districts=page.districts, population=page.population()
-        )
-    )
+    report = page.report()
     tables = report["tables"]
     context = page.context(report=report, tables=list(tables.values()), charts=_charts(tables))
     return page.respond("dashboards/equity.html", context)
@@ -232,15 +216,7 @@ def equity(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
 @dashboard_view(city_only=True)
 def indicators(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
     page = Page(request, scope, page="indicators")
-    report = page.report(
-        lambda: sel.indicator_rows(
-            city=page.city,
-            month=page.filters.month,
-            scope=scope,
-            districts=page.districts,
-            population=page.population(),
-        )
-    )
+    report = page.report()
     tables = report["tables"]
     start, end = report["window"]
     context = page.context(
@@ -257,50 +233,10 @@ def indicators(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
 @dashboard_view(city_only=True)
 def gnlc(request: HttpRequest, scope: sel.Scope) -> HttpResponse:
     page = Page(request, scope, page="gnlc")
-    report = page.report(
-        lambda: sel.gnlc_rows(
-            city=page.city,
-            f=page.filters,
-            scope=scope,
-            categories=page.categories,
-            population=page.population(),
-            districts=page.districts,
-        )
-    )
+    report = page.report()
     tables = report["tables"]
     context = page.context(report=report, tables=list(tables.values()), charts=_charts(tables))
     return page.respond("dashboards/gnlc.html", context)
-
-
-_BUILDERS = {
-    "overview": lambda page: sel.overview_rows(
-        city=page.city,
-        f=page.filters,
-        scope=page.scope,
-        districts=page.districts,
-        categories=page.categories,
-        providers=page.providers,
-        population=page.population(),
-    ),
-    "equity": lambda page: sel.equity_rows(
-        city=page.city, f=page.filters, scope=page.scope, districts=page.districts, population=page.population()
-    ),
-    "indicators": lambda page: sel.indicator_rows(
-        city=page.city,
-        month=page.filters.month,
-        scope=page.scope,
-        districts=page.districts,
-        population=page.population(),
-    ),
-    "gnlc": lambda page: sel.gnlc_rows(
-        city=page.city,
-        f=page.filters,
-        scope=page.scope,
-        categories=page.categories,
-        population=page.population(),
-        districts=page.districts,
-    ),
-}
 
 
 def _export(page: Page, report: dict, table_key: str, fmt: str, prefix: str) -> HttpResponse:
@@ -329,7 +265,7 @@ def export(request: HttpRequest, page_name: str, table_key: str, fmt: str) -> Ht
     @dashboard_view(city_only=page_name in CITY_PAGES)
     def inner(request, scope):
         page = Page(request, scope, page=page_name)
-        report = page.report(lambda: _BUILDERS[page_name](page))
+        report = page.report()
         return _export(page, report, table_key, fmt, f"dashboard-{page_name}")
 
     return inner(request)
@@ -350,18 +286,14 @@ class PublicPage(Page):
         self.categories = sel.category_lookup()
         self.form = DashboardFilterForm({}, districts=[], categories=[], providers=[], today=timezone.localdate())
         self.form.is_valid()
-        self.filters = self.form.filters()
+        self.filters = reports.public_filters(today=timezone.localdate())
         self.state = sel.data_state()
 
 
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
     page = PublicPage(request)
-    report = page.report(
-        lambda: sel.public_rows(
-            city=page.city, f=page.filters, categories=page.categories, population=page.population()
-        )
-    )
+    report = page.report()
     tables = report["tables"]
     context = page.context(report=report, tables=list(tables.values()), charts=_charts(tables))
     response = render(request, "dashboards/public.html", context)
@@ -371,9 +303,5 @@ def public(request: HttpRequest) -> HttpResponse:
 @require_GET
 def public_export(request: HttpRequest, table_key: str, fmt: str) -> HttpResponse:
     page = PublicPage(request)
-    report = page.report(
-        lambda: sel.public_rows(
-            city=page.city, f=page.filters, categories=page.categories, population=page.population()
-        )
-    )
+    report = page.report()
     return _export(page, report, table_key, fmt, "our-learning-city")

@@ -453,6 +453,47 @@ def test_cache_serves_until_a_refresh_lands(client, world):
     assert _headline(client.get(OVERVIEW), "enrolments")["value"] == 125  # new data version, new key
 
 
+def test_warming_caches_the_default_view_of_every_page_in_every_language(client, world):
+    from django.db.models import F
+
+    from learningcity.dashboards import reports
+    from learningcity.dashboards.models import ActivityTotal
+
+    assert reports.reports_warm() == 10  # 4 pages + the public page, Thai and English
+    # Figures changed behind the cache's back: the warmed pages still show what was computed.
+    ActivityTotal.objects.update(enrolments=F("enrolments") + 1000)
+    client.force_login(world["admin"])
+    for url in (OVERVIEW, EN_OVERVIEW):
+        assert _headline(client.get(url), "enrolments")["value"] == 25
+    for url in ("/dashboards/equity/", "/en/dashboards/indicators/", "/dashboards/gnlc-report/"):
+        assert client.get(url).status_code == 200
+    client.logout()
+    assert _headline(client.get("/en/our-learning-city/"), "enrolments")["value"] == 25
+    # A view that was not warmed is computed from the tables.
+    client.force_login(world["admin"])
+    assert _headline(client.get(OVERVIEW, {"grain": "year"}), "enrolments")["value"] > 1000
+
+
+def test_a_refresh_that_changed_data_warms_the_cache(world):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from learningcity.dashboards import tasks
+    from learningcity.dashboards.models import DirtyDay
+
+    cache.clear()
+    DirtyDay.objects.create(day=timezone.localdate(), marked_at=timezone.now())
+    tasks.aggregates_refresh.delay().get(timeout=60)  # eager in tests: the warm task runs too
+    keys = cache._cache.get_client().keys("*dash:v1:*")
+    assert {k.decode().split("dash:v1:")[1].split(":")[0] for k in keys} == {
+        "overview",
+        "equity",
+        "indicators",
+        "gnlc",
+        "public",
+    }
+
+
 def test_a_run_that_changed_nothing_keeps_the_cache(client, world):
     client.force_login(world["admin"])
     from learningcity.dashboards.models import ActivityDay
