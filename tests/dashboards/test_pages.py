@@ -633,4 +633,9 @@ def test_names_with_markup_are_escaped_in_tables_and_charts(client, world):
     for url in ("/en/dashboards/", "/dashboards/"):
         body = client.get(url).content.decode()
         assert "<script>alert(1)" not in body and "<img src=x" not in body
-        assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # the table row and the chart label
+        assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # table row, chart label, filter option
+        option = f'<option value="{world["p1"].pk}">&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x'
+        assert option in body
+    selected = client.get("/en/dashboards/", {"provider": world["p1"].pk}).content.decode()
+    assert f'<option value="{world["p1"].pk}" selected>&lt;script&gt;' in selected
+    assert '<select name="provider" id="id_provider"' in selected
