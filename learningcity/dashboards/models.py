@@ -57,7 +57,21 @@ AGE_GROUP_BOUNDS: dict[int, tuple[int, int | None]] = {
 }
 
 
-class ActivityDay(models.Model):
+class ActivityMeasures(models.Model):
+    """The six activity measures shared by ActivityDay and its monthly rollups (see ActivityDay)."""
+
+    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
+    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
+    attendances = models.PositiveIntegerField(_("attendances"), default=0)
+    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
+    completions = models.PositiveIntegerField(_("completions"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ActivityDay(ActivityMeasures):
     """Day-grain facts. One row per day x dimensions with any activity on that day.
 
     enrolments       enrolment requests made that day (any outcome)
@@ -82,12 +96,6 @@ class ActivityDay(models.Model):
         "programmes.Category", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
     )
     format = models.CharField(_("format"), max_length=16)
-    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
-    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
-    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
-    attendances = models.PositiveIntegerField(_("attendances"), default=0)
-    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
-    completions = models.PositiveIntegerField(_("completions"), default=0)
 
     class Meta:
         verbose_name = _("activity per day")
@@ -111,7 +119,7 @@ class ActivityDay(models.Model):
         return f"{self.day} {self.district_id} {self.age_from} {self.sex}"
 
 
-class ActivityMonth(models.Model):
+class ActivityMonth(ActivityMeasures):
     """ActivityDay summed by calendar month without the provider: what the pages read for whole
     months filtered by area, age band or category (a twentieth of the rows of the days at
     city scale). Kept by the refresh jobs from the rows they write into ActivityDay (by
@@ -126,12 +134,6 @@ class ActivityMonth(models.Model):
     sex = models.CharField(_("sex"), max_length=16)
     category_id = models.BigIntegerField(_("category"))
     format = models.CharField(_("format"), max_length=16)
-    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
-    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
-    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
-    attendances = models.PositiveIntegerField(_("attendances"), default=0)
-    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
-    completions = models.PositiveIntegerField(_("completions"), default=0)
 
     class Meta:
         verbose_name = _("activity per month")
@@ -151,7 +153,7 @@ class ActivityMonth(models.Model):
         return f"{self.month} {self.district_id} {self.age_from} {self.sex}"
 
 
-class ActivityTotal(models.Model):
+class ActivityTotal(ActivityMeasures):
     """The city's totals per calendar month, one dimension at a time: what the pages read for
     whole months without filters (a few thousand rows a year however large the city).
 
@@ -164,12 +166,6 @@ class ActivityTotal(models.Model):
     month = models.DateField(_("month"))
     dimension = models.CharField(_("split by"), max_length=12)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
-    enrolments = models.PositiveIntegerField(_("enrolments"), default=0)
-    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
-    waitlist_unmet = models.PositiveIntegerField(_("waiting-list demand"), default=0)
-    attendances = models.PositiveIntegerField(_("attendances"), default=0)
-    learning_minutes = models.BigIntegerField(_("learning minutes"), default=0)
-    completions = models.PositiveIntegerField(_("completions"), default=0)
 
     class Meta:
         verbose_name = _("activity total per month")
