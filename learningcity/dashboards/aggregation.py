@@ -209,6 +209,9 @@ def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
         f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql(incremental=False)}", {"today": today}
     )
     rows = cursor.rowcount
+    # Temporary tables are not analysed by autovacuum: without statistics the planner guesses the
+    # number of groups and of matches, and may sort millions of rows on disk instead of hashing.
+    cursor.execute("ANALYZE _dash_activity_new")
     _rows_replace(
         cursor,
         table="dashboards_activityday",
@@ -252,27 +255,34 @@ def _months_sql(source: str) -> str:
 
 def _totals_sql(*, months: str, days: str) -> str:
     """ActivityTotal rows (with sums) from ActivityMonth-shaped rows (`months`) and, for the
-    provider and the week, ActivityDay-shaped rows (`days`) of the same activity."""
+    provider and the week, ActivityDay-shaped rows (`days`) of the same activity. The day rows
+    are read once, grouped by month x provider x week (a few hundred thousand cells at
+    Bangkok scale, hashed in memory), and both totals are summed from those cells."""
     parts = [
         f"SELECT city_id, month, '{name}'::varchar AS dimension, {value}::varchar AS value, {_SUMS} "
         f"FROM {months} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
         for name, value in _TOTAL_DIMENSIONS
     ]
     parts.append(
-        "SELECT city_id, date_trunc('month', day)::date, 'provider'::varchar, provider_id::text, "
-        f"{_SUMS} FROM {days} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
+        f"SELECT city_id, month, 'provider'::varchar, provider_id::text, {_SUMS} "
+        f"FROM _pw GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
     )
     parts.append(
-        "SELECT city_id, date_trunc('month', day)::date, 'week'::varchar, date_trunc('week', day)::date::text, "
-        f"{_SUMS} FROM {days} GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
+        f"SELECT city_id, month, 'week'::varchar, week::text, {_SUMS} "
+        f"FROM _pw GROUP BY 1, 2, 3, 4 HAVING {_ANY_NONZERO}"
     )
-    return " UNION ALL ".join(parts)
+    cells = (
+        "WITH _pw AS MATERIALIZED (SELECT city_id, date_trunc('month', day)::date AS month, provider_id, "
+        f"date_trunc('week', day)::date AS week, {_SUMS} FROM {days} GROUP BY 1, 2, 3, 4) "
+    )
+    return cells + " UNION ALL ".join(parts)
 
 
 def activity_rollups_rebuild(cursor) -> None:
     """Make ActivityMonth and ActivityTotal equal to the rows of ``_dash_activity_new`` (the
     whole of ActivityDay after a rebuild), writing only the rows that differ."""
     cursor.execute(f"CREATE TEMP TABLE _dash_am_new ON COMMIT DROP AS {_months_sql('_dash_activity_new')}")
+    cursor.execute("ANALYZE _dash_am_new")
     cursor.execute(
         "CREATE TEMP TABLE _dash_at_new ON COMMIT DROP AS "
         + _totals_sql(months="_dash_am_new", days="_dash_activity_new")
@@ -650,6 +660,7 @@ def learner_periods_whole(cursor, *, everything: bool = False) -> int:
         span,
     )
     rows = cursor.rowcount
+    cursor.execute("ANALYZE _dash_lp_new")
     cursor.execute("SET LOCAL enable_sort = on")
     cursor.execute("SET LOCAL hash_mem_multiplier = DEFAULT")
     cursor.execute("DROP TABLE IF EXISTS _dash_lt_new")

@@ -14,7 +14,10 @@ Dimensions shared by the tables
 - ``provider``, ``category`` (the programme's first category by position, so that every
   enrolment is counted once; NULL when it has none), ``format`` (in_person, online, hybrid).
 Foreign keys carry no database constraint: a summary row must never block a data fix, and a
-full rebuild replaces everything.
+full rebuild replaces everything. Nor do they get Django's single-column index: with no
+constraint nothing looks rows up by the key alone, and every read goes through a composite
+index that starts with the key (or the unique cell). Each index costs every row a refresh
+writes (ActivityDay holds ~15M rows at Bangkok scale, LearnerPeriod ~10M).
 """
 
 from django.db import models
@@ -82,18 +85,25 @@ class ActivityDay(ActivityMeasures):
     completions      enrolments completed, counted on the course's last day (rule or override)
     """
 
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     day = models.DateField(_("day"))
     district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
     )
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
     sex = models.CharField(_("sex"), max_length=16)
     provider = models.ForeignKey(
-        "programmes.Provider", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "programmes.Provider", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     category = models.ForeignKey(
-        "programmes.Category", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        "programmes.Category",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
     )
     format = models.CharField(_("format"), max_length=16)
 
@@ -127,7 +137,9 @@ class ActivityMonth(ActivityMeasures):
     Key columns are never NULL: ``district`` and ``category`` hold 0 where ActivityDay holds
     NULL (ids start at 1), so that every cell is found through the unique index."""
 
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     month = models.DateField(_("month"))
     district_id = models.BigIntegerField(_("area"))
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
@@ -162,7 +174,9 @@ class ActivityTotal(ActivityMeasures):
     "week" (value: the ISO date of the Monday; the days of that week inside the month, so that
     weeks add up across months). Kept with ActivityMonth, from the same rows."""
 
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     month = models.DateField(_("month"))
     dimension = models.CharField(_("split by"), max_length=12)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
@@ -202,14 +216,16 @@ class LearnerPeriod(models.Model):
         BLOCK = "block", _("Building block")
         FORMAT = "format", _("Format")
 
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     kind = models.CharField(_("period"), max_length=12, choices=Kind.choices)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     dimension = models.CharField(_("split by"), max_length=12, choices=Dimension.choices)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
     district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
     )
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
     sex = models.CharField(_("sex"), max_length=16)
@@ -226,7 +242,6 @@ class LearnerPeriod(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["city", "kind", "period_end", "dimension"], name="dash_learnerperiod_find"),
             # an area chosen: that area's rows of every dimension
             models.Index(
                 fields=["city", "kind", "period_end", "district", "dimension"], name="dash_learnerperiod_district"
@@ -243,7 +258,9 @@ class LearnerTotal(models.Model):
     What the pages read when no area or age band is chosen. Kept by the refresh jobs with
     LearnerPeriod (by difference for an incremental run)."""
 
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
@@ -274,14 +291,16 @@ class LearnerMonth(models.Model):
 
     pk = models.CompositePrimaryKey("participant", "city", "dimension", "value", "month")
     participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "participants.Participant", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
-    city = models.ForeignKey("city.City", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
     month = models.DateField(_("month"))
     district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
     )
     sex = models.CharField(_("sex"), max_length=16)
     birth_date = models.DateField(_("birth date"))
