@@ -13,8 +13,6 @@ import re
 from dataclasses import asdict, dataclass
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -148,25 +146,6 @@ class Filters:
         return urlencode(pairs)
 
 
-class FastSelect(forms.Select):
-    """A <select> whose options are written in Python rather than through a template each: a
-    large city's provider list has thousands of options (2,000 cost ~400 ms through the
-    widget templates, a few ms here). Same markup as forms.Select for single choices."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
-
-
 class DashboardFilterForm(forms.Form):
     """Period (a preset or from-to dates), district, age band, category, provider, grain and the
     indicators' month. Choices come from the view: the viewer's scope decides which providers
@@ -175,14 +154,10 @@ class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     date_from = DateText(label=_("From"))
     date_to = DateText(label=_("To"))
-    district = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None, widget=FastSelect)
+    district = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
     band = forms.ChoiceField(label=_("Age band"), required=False)
-    category = forms.TypedChoiceField(
-        label=_("Category"), coerce=int, required=False, empty_value=None, widget=FastSelect
-    )
-    provider = forms.TypedChoiceField(
-        label=_("Provider"), coerce=int, required=False, empty_value=None, widget=FastSelect
-    )
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    provider = forms.TypedChoiceField(label=_("Provider"), coerce=int, required=False, empty_value=None)
     grain = forms.ChoiceField(label=_("Over time by"), choices=GRAINS, required=False)
     month = forms.CharField(
         label=_("12 months ending with"),

@@ -86,6 +86,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's widget markup, written in Python for the common widgets (learningcity/forms_renderer.py).
+FORM_RENDERER = "learningcity.forms_renderer.FastRenderer"
+
 # --- Database -------------------------------------------------------------------------
 # One engine everywhere: PostgreSQL through psycopg 3 with its connection pool.
 # Our backend subclass creates databases (the test one too) with a UTF-8 LC_CTYPE,
