@@ -33,6 +33,7 @@ from participants import services
 from participants.errors import EnrolmentRefused
 from participants.models import Attendance, Consent, Enrolment, Participant
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
+from programmes.catalogue_cache import catalogue_changed
 from programmes.models import Course
 
 DEMO_SEED = 2569
@@ -284,6 +285,7 @@ def _counters_recompute(course_ids: list[int]) -> None:
         seats_taken=counted(Q(status__in=PLACE_STATUSES)),
         waitlist_count=counted(Q(status="waitlisted")),
     )
+    catalogue_changed()
 
 
 def _demo_family_enrolments(resident, family, courses, *, today: dt.date, now: dt.datetime) -> None:

@@ -63,6 +63,7 @@ from participants.models import (
 from participants.notifications import notification_drafts, notification_record, notify
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
 from programmes import services as programme_services
+from programmes.catalogue_cache import catalogue_changed
 from programmes.models import Course, CourseChange, Programme, ProviderMembership
 
 S = Enrolment.Status
@@ -575,6 +576,7 @@ def _bump(course: Course, *, seats: int = 0, waitlist: int = 0) -> None:
     Course.objects.filter(pk=course.pk).update(
         seats_taken=F("seats_taken") + seats, waitlist_count=F("waitlist_count") + waitlist
     )
+    catalogue_changed()  # the places left on the catalogue's card
     course.seats_taken += seats
     course.waitlist_count += waitlist
 
@@ -939,6 +941,7 @@ def course_capacity_change(*, course: Course, capacity: int, actor, now: dt.date
                 % {"taken": locked.seats_taken},
             )
         Course.objects.filter(pk=locked.pk).update(capacity=capacity, updated_at=now)
+        catalogue_changed()
         locked.capacity = capacity
         _release_places(locked, now)
     _sync(course, locked, ["capacity", "seats_taken", "waitlist_count"])
@@ -961,6 +964,7 @@ def course_cancel_with_enrolments(*, course: Course, actor, now: dt.datetime | N
             status=S.CANCELLED, waitlist_position=None, cancelled_at=now, cancelled_reason=R.COURSE_CANCELLED
         )
         Course.objects.filter(pk=locked.pk).update(seats_taken=0, waitlist_count=0)
+        catalogue_changed()
         locked.seats_taken = locked.waitlist_count = 0
         programme_services.course_cancel(course=locked, now=now)
         participants = _participants_of(active)

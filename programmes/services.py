@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from learningcity.city.models import City, District
+from programmes.catalogue_cache import catalogue_changed
 from programmes.models import (
     Category,
     Course,
@@ -154,6 +155,7 @@ def programme_search_refresh(*, programme_ids: Iterable[int] | None = None, batc
                 setattr(programme, field, value)
         with transaction.atomic():
             Programme.objects.bulk_update(batch, SEARCH_FIELDS)
+            catalogue_changed()
         written += len(batch)
         last_pk = batch[-1].pk
 
@@ -244,6 +246,7 @@ def programmes_refresh_schedule(*, programme_ids: Iterable[int] | None = None, n
     if changed:
         with transaction.atomic():
             Programme.objects.bulk_update(changed, SCHEDULE_FIELDS, batch_size=1000)
+            catalogue_changed()
     return len(changed)
 
 

@@ -9,17 +9,21 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from learningcity.city.selectors import city_current
+from programmes.catalogue_cache import RESULTS_SECONDS, results_key
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
 from programmes.selectors import (
@@ -57,15 +61,8 @@ def _page(request: HttpRequest, paginator: Paginator):
     return page_obj, notice
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def catalogue(request: HttpRequest) -> HttpResponse:
-    city = city_current()
-    form = CatalogueFilterForm(
-        request.GET, districts=list(catalogue_districts(city=city)), categories=list(category_list())
-    )
-    form.is_valid()  # bad values are reported beside their fields and left out
-    language = _language()
+def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: str) -> str:
+    """The rendered results (count, notices, filter chips, cards, pages) for the request's query."""
     queryset = programme_catalogue(city=city, **form.selector_kwargs(language=language))
     page_obj, page_notice = _page(request, CappedPaginator(queryset, PAGE_SIZE))
     parts = form.filter_parts()
@@ -89,18 +86,38 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         for error in errors
     ]
     context = {
-        "form": form,
+        "catalogue_url": reverse("programmes:catalogue"),
         "page_obj": page_obj,
         "programmes": page_obj.object_list,
         "parts": parts,
         "suggestion": suggestion,
         "notices": notices,
         "page_notice": page_notice,
-        "sort": form.sort_order(),
         "clear_query": form.clear_query(),
     }
+    return render_to_string("programmes/catalogue.html#results", context, request=request)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def catalogue(request: HttpRequest) -> HttpResponse:
+    city = city_current()
+    form = CatalogueFilterForm(
+        request.GET, districts=list(catalogue_districts(city=city)), categories=list(category_list())
+    )
+    form.is_valid()  # bad values are reported beside their fields and left out
+    language = _language()
+    # The same query within a minute, with nothing changed since, reads the rendered results
+    # from the cache (programmes/catalogue_cache.py).
+    key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode())
+    results = cache.get(key)
+    if results is None:
+        results = _results(request, form, city, language)
+        cache.set(key, results, RESULTS_SECONDS)
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "programmes/catalogue.html#results", context)
+        return HttpResponse(results)
+    # The fragment was rendered by our template (escaped there); the cache keeps it as a string.
+    context = {"form": form, "results": mark_safe(results), "clear_query": form.clear_query()}  # noqa: S308
     return render(request, "programmes/catalogue.html", context)
 
 

@@ -1,0 +1,147 @@
+"""The catalogue's rendered results are cached per query, and any change shown on a card or in
+a match makes the next request compute them again (programmes/catalogue_cache.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from participants import services as participant_services
+from programmes import services
+from programmes.catalogue_cache import GENERATION_KEY, catalogue_changed, results_key
+from programmes.models import Programme
+from tests.factories import ParticipantFactory, ProviderMembershipFactory, SessionFactory
+
+URL = "/en/programmes/"
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/en/programmes/"}
+
+
+def results(response) -> str:
+    """The text of the results region: of the page from the results on (footer left out), or
+    the whole of an htmx response."""
+    html = response.content.decode()
+    if 'id="results"' in html:
+        html = html[html.index(">", html.index('id="results"')) + 1 :]
+        html = html[: html.index("<footer")] if "<footer" in html else html
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_same_query_again_reads_the_cache(client, catalogue):
+    client.get(URL)  # the city is cached from now on
+    with CaptureQueriesContext(connection) as first:
+        one = client.get(URL, {"q": "yoga", "page": "1"})
+    with CaptureQueriesContext(connection) as again:
+        two = client.get(URL, {"q": "yoga", "page": "1"})
+    assert results(one) == results(two)
+    assert "Yoga for older adults" in results(two)
+    # Only the filter form's choices (areas, categories) are read for a cached page.
+    assert len(again.captured_queries) == 2 < len(first.captured_queries)
+    # The htmx request for the same query gets the same fragment, alone.
+    partial = client.get(URL, {"q": "yoga", "page": "1"}, **HTMX)
+    assert results(partial) == results(two)
+    assert "<html" not in partial.content.decode()
+
+
+def test_language_and_query_are_part_of_the_key(client, catalogue):
+    english = results(client.get(URL))
+    thai = results(client.get("/programmes/"))
+    assert "Yoga for older adults" in english and "Yoga for older adults" not in thai
+    assert "โยคะสำหรับผู้สูงอายุ" in thai
+    assert "Coding for children" not in results(client.get(URL, {"q": "yoga"}))
+
+
+@pytest.mark.parametrize("change", ["enrol", "capacity", "title", "unpublish", "session", "venue", "provider"])
+def test_a_change_shown_in_the_catalogue_is_shown_at_once(client, catalogue, change):
+    english = catalogue.courses["english"]
+    resident = ParticipantFactory()
+    staff = ProviderMembershipFactory(provider=catalogue.providers["library"]).user
+    before = results(client.get(URL))
+    assert "30 places left" in before and "Yoga for older adults" in before
+
+    if change == "enrol":
+        participant_services.enrolment_create(participant=resident, course=english, actor=resident.account)
+        expected, gone = "29 places left", "30 places left"
+    elif change == "capacity":
+        participant_services.course_capacity_change(course=english, capacity=40, actor=staff)
+        expected, gone = "40 places left", "30 places left"
+    elif change == "title":
+        services.programme_update(programme=catalogue.programmes["yoga"], title_en="Chair yoga for older adults")
+        expected, gone = "Chair yoga for older adults", None
+    elif change == "unpublish":
+        services.programme_archive(programme=catalogue.programmes["yoga"])
+        expected, gone = "English for work", "Yoga for older adults"
+    elif change == "session":  # an earlier session of the English course: its card's date moves
+        first = english.sessions.order_by("starts_at").first()
+        earlier = first.starts_at - (first.starts_at - catalogue.courses["yoga"].sessions.first().starts_at) / 2
+        SessionFactory(
+            course=english, venue=None, starts_at=earlier, ends_at=earlier + (first.ends_at - first.starts_at)
+        )
+        services.programme_refresh_schedule(programme_id=english.programme_id)
+        expected, gone = f"{earlier.astimezone().day} ", None
+        assert results(client.get(URL)) != before
+        return
+    elif change == "venue":
+        venue = catalogue.venues["library"]
+        venue.name_en = "Si Phum Learning Centre"
+        venue.save()
+        expected, gone = "Si Phum Learning Centre", "Si Phum Public Library"
+    else:
+        provider = catalogue.providers["library"]
+        provider.name_en = "City Library Network"
+        provider.save()
+        expected, gone = "City Library Network", None
+
+    after = results(client.get(URL))
+    assert expected in after
+    if gone:
+        assert gone not in after
+
+
+def test_the_generation_moves_now_and_again_at_commit(django_capture_on_commit_callbacks, db):
+    catalogue_changed()
+    start = cache.get(GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue_changed()
+        assert cache.get(GENERATION_KEY) == start + 1  # at once: this transaction's own reads
+    assert cache.get(GENERATION_KEY) == start + 2  # and after the commit
+
+
+def test_a_lost_generation_starts_above_every_earlier_one(db):
+    catalogue_changed()
+    old = results_key(city_id=1, language="th", query="q=x")
+    cache.delete(GENERATION_KEY)
+    new = results_key(city_id=1, language="th", query="q=x")
+    assert new != old
+    assert int(new.split(":")[2]) > int(old.split(":")[2])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "x" * 20_000},
+        {"q": "<script>alert(1)</script>", "page": "2'; DROP TABLE x;--"},
+        {"q": "โยคะ\u200b", "district": "9" * 40, "category": "\x00"},
+    ],
+)
+def test_hostile_queries_are_cached_under_a_bounded_key(client, catalogue, query):
+    first = client.get(URL, query)
+    again = client.get(URL, query)
+    assert first.status_code == again.status_code == 200
+    assert results(first) == results(again)
+    assert "<script>alert(1)</script>" not in again.content.decode()
+    key = results_key(city_id=catalogue.city.pk, language="en", query="q=" + "x" * 20_000)
+    assert len(key) < 250
+
+
+def test_unpublished_programme_is_never_served_from_an_older_entry(client, catalogue):
+    """A programme published after a query was cached appears on the next request."""
+    draft = catalogue.programmes["draft"]
+    assert "draft-programme" not in client.get(URL).content.decode()
+    services.programme_publish(programme=draft)
+    draft.refresh_from_db()
+    assert draft.status == Programme.Status.PUBLISHED
+    assert "draft-programme" in client.get(URL).content.decode()
