@@ -444,11 +444,15 @@ def run_load(
     return json.loads(out_path.read_text())
 
 
-def load_summary(outcome: dict, *, labels: Iterable[str] | None = None) -> dict:
+def load_summary(outcome: dict, *, labels: Iterable[str] | None = None, tag: str | None = None) -> dict:
     """req/s, latency percentiles, server time, SQL statements per request and errors of the
-    rows with one of `labels` (all rows when None)."""
+    rows with one of `labels` (all rows when None) and, if given, the request tag `tag`."""
     wanted = None if labels is None else set(labels)
-    rows = [r for r in outcome["results"] if wanted is None or r[0] in wanted]
+    rows = [
+        r
+        for r in outcome["results"]
+        if (wanted is None or r[0] in wanted) and (tag is None or (len(r) > 6 and r[6] == tag))
+    ]
     latencies = [r[2] for r in rows]
     server = [r[3] for r in rows if r[3] is not None]
     queries = [r[4] for r in rows if r[4] is not None]

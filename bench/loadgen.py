@@ -21,6 +21,7 @@ import time
 
 async def _one(port: int, request: dict, timeout: float) -> list:
     label = request["label"]
+    tag = request.get("tag")  # e.g. the catalogue's "first"/"repeat" of a URL in the mix
     body = request.get("body", "").encode()
     headers = {
         "Host": f"127.0.0.1:{port}",
@@ -42,7 +43,7 @@ async def _one(port: int, request: dict, timeout: float) -> list:
         await writer.drain()
         raw = await asyncio.wait_for(reader.read(-1), timeout)
     except (OSError, TimeoutError) as exc:
-        return [label, 0, (time.perf_counter() - started) * 1000, None, None, exc.__class__.__name__]
+        return [label, 0, (time.perf_counter() - started) * 1000, None, None, exc.__class__.__name__, tag]
     finally:
         if writer is not None:
             writer.close()
@@ -52,7 +53,7 @@ async def _one(port: int, request: dict, timeout: float) -> list:
     try:
         status = int(lines[0].split()[1])
     except (IndexError, ValueError):
-        return [label, 0, latency, None, None, "bad response"]
+        return [label, 0, latency, None, None, "bad response", tag]
     server_ms = queries = None
     for line in lines[1:]:
         name, _colon, value = line.partition(":")
@@ -62,7 +63,7 @@ async def _one(port: int, request: dict, timeout: float) -> list:
         elif name == "x-bench-queries":
             queries = int(value)
     error = None if status < 400 else f"HTTP {status}"
-    return [label, status, latency, server_ms, queries, error]
+    return [label, status, latency, server_ms, queries, error, tag]
 
 
 async def run(spec: dict) -> dict:
