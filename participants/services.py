@@ -576,7 +576,7 @@ def _bump(course: Course, *, seats: int = 0, waitlist: int = 0) -> None:
     Course.objects.filter(pk=course.pk).update(
         seats_taken=F("seats_taken") + seats, waitlist_count=F("waitlist_count") + waitlist
     )
-    catalogue_changed()  # the places left on the catalogue's card
+    catalogue_changed(at_once=False)  # the places left on the catalogue's cards, after the lock
     course.seats_taken += seats
     course.waitlist_count += waitlist
 

@@ -9,9 +9,9 @@ has changed since:
   categories and districts (signals, connected in apps.py);
 - the writes that bypass signals: the schedule and search summaries (programmes.services),
   the places and waiting-list counters of a course (participants.services).
-The generation moves at once and again when the transaction commits: a page computed between
-the two from the rows not yet committed is stored under a generation nobody asks for after
-the commit. What time alone changes (a session that has begun, "from today") is at most
+The generation moves at once (so the writing transaction itself reads its change) and again
+when the transaction commits: a page computed between the two from the rows not yet committed
+is stored under a generation nobody asks for after the commit. What time alone changes (a session that has begun, "from today") is at most
 `RESULTS_SECONDS` old; the hourly schedule refresh moves the generation too.
 """
 
@@ -34,9 +34,12 @@ def _advance() -> None:
         cache.add(GENERATION_KEY, time.time_ns(), None)
 
 
-def catalogue_changed() -> None:
-    """Something shown in the catalogue changed: results cached so far are no longer served."""
-    _advance()
+def catalogue_changed(*, at_once: bool = True) -> None:
+    """Something shown in the catalogue changed: results cached so far are no longer served.
+    `at_once=False` waits for the commit alone (enough for every other connection): for writes
+    made under a row lock that others queue for, such as a course's places during a rush."""
+    if at_once:
+        _advance()
     transaction.on_commit(_advance)
 
 
