@@ -11,8 +11,10 @@ has changed since:
   the places and waiting-list counters of a course (participants.services).
 The generation moves at once (so the writing transaction itself reads its change) and again
 when the transaction commits: a page computed between the two from the rows not yet committed
-is stored under a generation nobody asks for after the commit. What time alone changes (a session that has begun, "from today") is at most
-`RESULTS_SECONDS` old; the hourly schedule refresh moves the generation too.
+is stored under a generation nobody asks for after the commit (a course's places, written
+under its row lock, move it at the commit only). What time alone changes (a session that has
+begun, "from today") is at most `RESULTS_SECONDS` old; the hourly schedule refresh moves the
+generation too.
 """
 
 from __future__ import annotations
