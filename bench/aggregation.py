@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -103,17 +104,27 @@ def child(job: str) -> None:
     print("BENCH-RESULT " + json.dumps(result))
 
 
+STEP = re.compile(r"dashboards step (\d+) ms, (-?\d+) rows: (.{0,90})")
+
+
 def run_job(config, job: str) -> dict:
+    """Run `job` in a child process; its result, with the slowest statements of the run (the
+    services log each statement's time at DEBUG)."""
     done = subprocess.run(
         [common.PYTHON, "-m", "bench.aggregation", "--child", job],
         cwd=common.ROOT,
-        env=config.env(),
+        env=config.env(LOG_LEVEL="DEBUG"),
         capture_output=True,
         text=True,
     )
+    steps = [(int(m[1]), int(m[2]), m[3].replace("\\n", " ")) for m in STEP.finditer(done.stdout + done.stderr)]
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
-            return json.loads(line.removeprefix("BENCH-RESULT "))
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
+            result["slowest_statements"] = [
+                {"ms": ms, "rows": rows, "statement": text} for ms, rows, text in sorted(steps, reverse=True)[:12]
+            ]
+            return result
     raise RuntimeError(f"aggregation job {job} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
 
 

@@ -72,6 +72,9 @@ TEMP_TABLES = (
     "_dash_activity_delta",
     "_dash_am_delta",
     "_dash_at_delta",
+    "_dash_am_delta_emptied",
+    "_dash_at_delta_emptied",
+    "_dash_lt_delta_emptied",
     "_dash_am_new",
     "_dash_at_new",
     "_dash_lt_new",
@@ -330,20 +333,38 @@ def activity_rollups_apply(cursor) -> None:
     )
 
 
-def _rollup_add(cursor, *, table: str, delta: str, key: tuple[str, ...], measures: tuple[str, ...]) -> None:
-    """Add the rows of `delta` (one per cell of `key`, signed sums) to `table`: update the cells
-    that exist, insert the others, delete the cells left at zero. A new cell with a negative
-    sum means the rollup and its source disagree: the CHECK refuses it and the run rolls back."""
-    match = " AND ".join(f"t.{k} = d.{k}" for k in key)
-    sets = ", ".join(f"{m} = t.{m} + d.{m}" for m in measures)
-    cursor.execute(f"UPDATE {table} t SET {sets} FROM {delta} d WHERE {match}")
+def _rollup_add(
+    cursor, *, table: str, delta: str, key: tuple[str, ...], measures: tuple[str, ...], unique: tuple[str, ...] = ()
+) -> None:
+    """Add the rows of `delta` (one per cell of `key`, signed sums) to `table`, through the unique
+    index of `key` (an UPDATE ... FROM picked the area or category index and filtered hundreds
+    of rows per cell: 0.6-1.5 s for 2,300 cells at medium scale). Two upserts, because a
+    proposed row must pass the CHECKs before its conflict is found: the gains (creating the
+    cells that are new), then the losses, proposed as positive amounts and subtracted; cells
+    left at zero are deleted by id. A loss where there was nothing (the rollup and its source
+    disagree) takes a cell below zero: the CHECK refuses it and the run rolls back. `unique`: the
+    columns of the unique index when they are not all of `key`."""
     names = ", ".join(key + measures)
-    cursor.execute(
-        f"INSERT INTO {table} ({names}) SELECT {', '.join(f'd.{c}' for c in key + measures)} FROM {delta} d "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
-    )
+    columns = ", ".join(key)
+    arbiter = ", ".join(unique or key)
+    gains = ", ".join(f"GREATEST({m}, 0)" for m in measures)
+    losses = ", ".join(f"-LEAST({m}, 0)" for m in measures)
+    any_loss = " OR ".join(f"{m} < 0" for m in measures)
     zero = " AND ".join(f"t.{m} = 0" for m in measures)
-    cursor.execute(f"DELETE FROM {table} t USING {delta} d WHERE {match} AND {zero}")
+    cursor.execute(
+        f"INSERT INTO {table} AS t ({names}) SELECT {columns}, {gains} FROM {delta} "
+        f"ON CONFLICT ({arbiter}) DO UPDATE SET {', '.join(f'{m} = t.{m} + EXCLUDED.{m}' for m in measures)}"
+    )
+    emptied = f"{delta}_emptied"
+    cursor.execute(f"DROP TABLE IF EXISTS {emptied}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {emptied} ON COMMIT DROP AS "
+        f"WITH up AS (INSERT INTO {table} AS t ({names}) SELECT {columns}, {losses} FROM {delta} WHERE {any_loss} "
+        f"ON CONFLICT ({arbiter}) DO UPDATE SET {', '.join(f'{m} = t.{m} - EXCLUDED.{m}' for m in measures)} "
+        f"RETURNING t.id, {zero} AS empty) SELECT id FROM up WHERE empty"
+    )
+    if cursor.rowcount:
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY (ARRAY(SELECT id FROM {emptied}))")
 
 
 def _rows_replace(cursor, *, table: str, new: str, columns: tuple[str, ...], nullable: tuple[str, ...], scope: str):
@@ -815,7 +836,14 @@ def _delta_apply(cursor) -> int:
     if not cursor.rowcount:
         return 0
     cursor.execute(f"CREATE TEMP TABLE _dash_lt_delta ON COMMIT DROP AS {_learner_totals_sql('_dash_delta_sum')}")
-    _rollup_add(cursor, table="dashboards_learnertotal", delta="_dash_lt_delta", key=_LT_KEY, measures=("learners",))
+    _rollup_add(
+        cursor,
+        table="dashboards_learnertotal",
+        delta="_dash_lt_delta",
+        key=_LT_KEY,
+        measures=("learners",),
+        unique=("city_id", "kind", "period_end", "dimension", "value"),
+    )
     cursor.execute(f"WITH up AS ({_UPSERT.format(sign='+', compare='>')}) SELECT count(*) FROM up")
     rows = cursor.fetchone()[0]
     cursor.execute(
