@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from html import escape
 
 from django.forms.renderers import DjangoTemplates
 from django.template import Context
@@ -71,12 +72,16 @@ _CONTEXT = Context()
 
 
 def _text(value) -> str:
-    """`{{ value }}`."""
+    """`{{ value }}` (a plain string, the common case, is only escaped: nothing to localise)."""
+    if type(value) is str:
+        return escape(value)
     return render_value_in_context(value, _CONTEXT)
 
 
 def _formatted(value) -> str:
     """`{{ value|stringformat:'s' }}` (a safe string stays safe: `"%s" % safe` is the safe string)."""
+    if type(value) is str:
+        return escape(value)
     return conditional_escape("%s" % (value,))  # noqa: UP031 (the filter's own operation)
 
 
