@@ -79,15 +79,17 @@ def data_state() -> dict:
 def district_lookup(*, city: City, with_boundary: bool = False) -> list[dict]:
     fields = ["id", "code", "name_th", "name_en"] + (["boundary"] if with_boundary else [])
     rows = list(District.objects.filter(city=city).order_by("code").values(*fields))
+    name = _bilingual_namer()
     for row in rows:
-        row["name"] = _bilingual(row)
+        row["name"] = name(row)
     return rows
 
 
 def category_lookup() -> list[dict]:
     rows = list(Category.objects.order_by("position", "name_th").values("id", "name_th", "name_en", "building_blocks"))
+    name = _bilingual_namer()
     for row in rows:
-        row["name"] = _bilingual(row)
+        row["name"] = name(row)
     return rows
 
 
@@ -96,17 +98,20 @@ def provider_lookup(*, city: City, ids: tuple[int, ...] | None = None) -> list[d
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
     rows = list(queryset.order_by("name_th").values("id", "name_th", "name_en"))
+    name = _bilingual_namer()
     for row in rows:
-        row["name"] = _bilingual(row)
+        row["name"] = name(row)
     return rows
 
 
-def _bilingual(row: dict) -> str:
+def _bilingual_namer():
+    """A function giving a row's name in the active language (English when it has one), the
+    language looked up once for a whole list (2,000 providers at Bangkok scale)."""
     from django.utils.translation import get_language
 
-    if (get_language() or "th").startswith("en") and row.get("name_en"):
-        return row["name_en"]
-    return row["name_th"]
+    if (get_language() or "th").startswith("en"):
+        return lambda row: row.get("name_en") or row["name_th"]
+    return lambda row: row["name_th"]
 
 
 # --- Population ----------------------------------------------------------------------------
