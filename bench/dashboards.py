@@ -63,22 +63,28 @@ def ensure_aggregates(config) -> bool:
 
 def page_urls(config) -> list[tuple[str, str, bool]]:
     """(label, path, signed in)."""
+    from django.conf import settings
     from django.urls import reverse
+    from django.utils import translation
 
     from learningcity.city.models import District
 
     district = District.objects.filter(city__slug=config.city_slug).order_by("code").values_list("pk", flat=True)[0]
     variants = [{}, {"district": district, "band": "60+"}, {"period": "last_year", "grain": "month"}]
     urls = []
+    # Reversed in the default language: an earlier benchmark's test client in this process may
+    # have left English active, and reverse() would then give /en/... (and "/en" + that a 404).
+    with translation.override(settings.LANGUAGE_CODE):
+        bases = {page: reverse(f"dashboards:{page}") for page in (*PAGES, "public")}
     for page in PAGES:
-        base = reverse(f"dashboards:{page}")
+        base = bases[page]
         for i, params in enumerate(variants):
             for prefix in ("", "/en"):
                 query = f"?{urlencode(params)}" if params else ""
                 urls.append((page, f"{prefix}{base}{query}", True))
                 if i:
                     break  # filters in Thai only
-    public = reverse("dashboards:public")
+    public = bases["public"]
     urls += [("public", public, False), ("public", f"/en{public}", False)]
     return urls
 
