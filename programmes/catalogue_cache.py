@@ -20,6 +20,7 @@ generation too.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from django.core.cache import cache
@@ -29,11 +30,19 @@ GENERATION_KEY = "catalogue:generation"
 RESULTS_SECONDS = 60
 
 
+logger = logging.getLogger(__name__)
+
+
 def _advance() -> None:
+    """Move the generation. A cache that cannot be reached never fails the write that called
+    this (the entries it holds expire within RESULTS_SECONDS)."""
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not in the cache (evicted or never set): start above any earlier value
-        cache.add(GENERATION_KEY, time.time_ns(), None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not in the cache (evicted or never set): start above any earlier value
+            cache.add(GENERATION_KEY, time.time_ns(), None)
+    except Exception:  # the cache's own connection errors (Redis down)
+        logger.warning("catalogue cache: the generation could not be moved", exc_info=True)
 
 
 def catalogue_changed(*, at_once: bool = True) -> None:
@@ -42,7 +51,7 @@ def catalogue_changed(*, at_once: bool = True) -> None:
     made under a row lock that others queue for, such as a course's places during a rush."""
     if at_once:
         _advance()
-    transaction.on_commit(_advance)
+    transaction.on_commit(_advance, robust=True)
 
 
 def catalogue_changed_receiver(sender, **kwargs) -> None:

@@ -148,3 +148,22 @@ def test_unpublished_programme_is_never_served_from_an_older_entry(client, catal
     draft.refresh_from_db()
     assert draft.status == Programme.Status.PUBLISHED
     assert "draft-programme" in client.get(URL).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_cache_never_fails_a_write(settings, catalogue):
+    """Redis down (a real connection refused, not a stand-in): saving and enrolling still work."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    with pytest.raises(Exception):  # noqa: B017 (redis-py's ConnectionError)
+        caches["default"].get("anything")
+    services.programme_update(programme=catalogue.programmes["yoga"], title_en="Yoga, still saved")
+    resident = ParticipantFactory()
+    enrolment = participant_services.enrolment_create(
+        participant=resident, course=catalogue.courses["english"], actor=resident.account
+    )
+    assert enrolment.pk
+    assert Programme.objects.get(pk=catalogue.programmes["yoga"].pk).title_en == "Yoga, still saved"
