@@ -392,13 +392,19 @@ def _rows_replace(cursor, *, table: str, new: str, columns: tuple[str, ...], nul
     cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute(f"DELETE FROM {table} t WHERE {scope} AND NOT EXISTS (SELECT 1 FROM {new} n WHERE {same})")
-    names = ", ".join(columns)
-    # In the order of the unique index (its key is a prefix of `columns`): when many rows are
-    # new, the index is filled page after page instead of at random.
-    cursor.execute(
-        f"INSERT INTO {table} ({names}) SELECT {names} FROM {new} n "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}) ORDER BY {names}"
-    )
+    # Every row left has an identical row in `new`, and both sides are sets (the table by its
+    # unique index, `new` grouped by the key): as many rows left as `new` holds means they are
+    # equal. Counting is a scan; the anti join it spares hashed both sides again (41 s for the
+    # 17.9M ActivityDay rows of a Bangkok-scale rebuild with nothing changed).
+    cursor.execute(f"SELECT (SELECT count(*) FROM {table} t WHERE {scope}) = (SELECT count(*) FROM {new})")
+    if not cursor.fetchone()[0]:
+        names = ", ".join(columns)
+        # In the order of the unique index (its key is a prefix of `columns`): when many rows are
+        # new, the index is filled page after page instead of at random.
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {new} n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}) ORDER BY {names}"
+        )
     cursor.execute("SET LOCAL enable_mergejoin = on")
     cursor.execute("SET LOCAL enable_nestloop = on")
 
