@@ -3,7 +3,7 @@ only (the jobs write them; `manage.py dashboards_rebuild` rebuilds everything)."
 
 from django.contrib import admin
 
-from learningcity.dashboards.models import DirtyDay, RefreshRun
+from learningcity.dashboards.models import DirtyDay, DirtyLearnerMonth, RefreshRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,3 +29,9 @@ class RefreshRunAdmin(ReadOnlyAdmin):
 class DirtyDayAdmin(ReadOnlyAdmin):
     list_display = ["day", "marked_at"]
     ordering = ["day"]
+
+
+@admin.register(DirtyLearnerMonth)
+class DirtyLearnerMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "participant_id", "marked_at"]
+    ordering = ["month"]

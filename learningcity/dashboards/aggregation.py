@@ -58,7 +58,9 @@ TEMP_TABLES = (
     "_dash_days",
     "_dash_months",
     "_dash_periods",
+    "_dash_learner_marks",
     "_dash_dirty_months",
+    "_dash_pairs",
     "_dash_lm_keys",
     "_dash_lm_old",
     "_dash_people",
@@ -427,6 +429,18 @@ def days_claim(cursor) -> int:
     return claimed
 
 
+def learner_marks_claim(cursor) -> int:
+    """Move the learner months marked dirty (DirtyLearnerMonth) into ``_dash_learner_marks``
+    (participant_id NULL: the whole month), deleting the marks, as days_claim does for days and
+    right after it. Returns the marks claimed."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_learner_marks ON COMMIT DROP AS "
+        "WITH claimed AS (DELETE FROM dashboards_dirtylearnermonth RETURNING participant_id, month) "
+        "SELECT DISTINCT participant_id, month AS m FROM claimed"
+    )
+    return cursor.rowcount
+
+
 def days_add(cursor, days_sql: str, params=None) -> None:
     """Add days (a SELECT of one date column) to ``_dash_days``."""
     cursor.execute(f"INSERT INTO _dash_days (day) {days_sql} ON CONFLICT (day) DO NOTHING", params)
@@ -437,7 +451,8 @@ def days_add(cursor, days_sql: str, params=None) -> None:
 # LearnerMonth holds one row per participant x city x dimension value x month with a present
 # mark, with the person's district, sex and birth date (the same on all of a person's rows).
 # LearnerPeriod counts those rows: a rebuild derives it whole; an incremental refresh recomputes
-# LearnerMonth for the months of the dirty days, finds the participants whose rows changed (C),
+# LearnerMonth for the learner months the triggers marked (a participant's month, or a whole
+# month: DirtyLearnerMonth, migration 0007), finds the participants whose rows changed (C),
 # counts C's rows in every period that contains a changed month before and after the change,
 # and adds the difference. A period not yet in BuiltPeriod is computed whole instead.
 
@@ -489,25 +504,34 @@ def _learner_totals_sql(source: str) -> str:
 _LM_COLUMNS = "participant_id, city_id, dimension, value, month, district_id, sex, birth_date"
 
 
-def _learner_month_keys_sql(*, months_table: str | None) -> str:
+def _learner_month_keys_sql(*, months_table: str | None = None, pairs_table: str | None = None) -> str:
     """Distinct (participant, city, dimension, value, month) with a present mark at a
-    non-cancelled session: every month, or the months listed in `months_table` (column m)."""
-    # The months' sessions as an array of ids (see _activity_sql): their marks through the index.
-    months = (
-        f"AND s.id = ANY (ARRAY(SELECT s2.id FROM programmes_session s2 JOIN {months_table} dm "
-        f"ON s2.starts_at >= (dm.m::timestamp AT TIME ZONE '{TIME_ZONE}') "
-        f"AND s2.starts_at < ((dm.m + interval '1 month')::timestamp AT TIME ZONE '{TIME_ZONE}')))"
-        if months_table
-        else ""
-    )
+    non-cancelled session: every month, the months listed in `months_table` (column m), or the
+    (participant_id, m) pairs of `pairs_table`."""
+    month = f"date_trunc('month', {_local_day('s.starts_at')})::date"
+    if months_table:
+        # The months' sessions as an array of ids (see _activity_sql): their marks through the index.
+        restrict = (
+            f"AND s.id = ANY (ARRAY(SELECT s2.id FROM programmes_session s2 JOIN {months_table} dm "
+            f"ON s2.starts_at >= (dm.m::timestamp AT TIME ZONE '{TIME_ZONE}') "
+            f"AND s2.starts_at < ((dm.m + interval '1 month')::timestamp AT TIME ZONE '{TIME_ZONE}')))"
+        )
+    elif pairs_table:
+        # The people's marks through the attendance (participant, status) index, kept for the
+        # months marked for them.
+        restrict = (
+            f"AND a.participant_id = ANY (ARRAY(SELECT DISTINCT participant_id FROM {pairs_table})) "
+            f"AND (a.participant_id, {month}) IN (SELECT participant_id, m FROM {pairs_table})"
+        )
+    else:
+        restrict = ""
     return f"""
     WITH marks AS (
-        SELECT DISTINCT a.participant_id, date_trunc('month', {_local_day("s.starts_at")})::date AS month,
-               c.programme_id
+        SELECT DISTINCT a.participant_id, {month} AS month, c.programme_id
           FROM programmes_session s
           JOIN participants_attendance a ON a.session_id = s.id
           JOIN programmes_course c ON c.id = s.course_id
-         WHERE a.status = 'present' AND NOT s.is_cancelled {months}
+         WHERE a.status = 'present' AND NOT s.is_cancelled {restrict}
     ),
     {_DIMS}
     SELECT DISTINCT m.participant_id, d.city_id, d.dimension, d.value, m.month
@@ -740,23 +764,42 @@ def learner_months_ready(cursor) -> bool:
 
 
 def learner_months_refresh(cursor, *, today: dt.date) -> int:
-    """Bring LearnerMonth up to date for the months of the claimed days and LearnerPeriod with
-    it: by difference for the built periods containing a changed month, whole for the others.
+    """Bring LearnerMonth up to date for the learner months claimed into ``_dash_learner_marks``
+    (learner_marks_claim: whole months, and single people's months) and LearnerPeriod with it:
+    by difference for the built periods containing a changed month, whole for the others.
     Leaves those periods in ``_dash_periods``. Returns the LearnerPeriod rows written."""
     cursor.execute(
         "CREATE TEMP TABLE _dash_dirty_months ON COMMIT DROP AS "
-        f"SELECT DISTINCT m FROM ({months_of_days_sql()}) AS x(m)"
+        "SELECT DISTINCT m FROM _dash_learner_marks WHERE participant_id IS NULL"
     )
+    whole = cursor.rowcount
     cursor.execute("ALTER TABLE _dash_dirty_months ADD PRIMARY KEY (m)")
-    # (a) the rows of those months now, and as stored
     cursor.execute(
-        "CREATE TEMP TABLE _dash_lm_keys ON COMMIT DROP AS "
-        + _learner_month_keys_sql(months_table="_dash_dirty_months")
+        "CREATE TEMP TABLE _dash_pairs ON COMMIT DROP AS SELECT DISTINCT participant_id, m FROM _dash_learner_marks "
+        "WHERE participant_id IS NOT NULL AND m NOT IN (SELECT m FROM _dash_dirty_months)"
     )
-    cursor.execute(
-        f"CREATE TEMP TABLE _dash_lm_old ON COMMIT DROP AS SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
-        "WHERE month = ANY (ARRAY(SELECT m FROM _dash_dirty_months))"  # through the month index
+    pairs = cursor.rowcount
+    cursor.execute("ALTER TABLE _dash_pairs ADD PRIMARY KEY (participant_id, m)")
+    cursor.execute("ANALYZE _dash_pairs")
+    # (a) the rows of those months (of those people) now, and as stored; the two parts are disjoint
+    keys = [f"({_learner_month_keys_sql(months_table='_dash_dirty_months')})"] if whole else []
+    old = (
+        [
+            f"SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
+            "WHERE month = ANY (ARRAY(SELECT m FROM _dash_dirty_months))"  # through the month index
+        ]
+        if whole
+        else []
     )
+    if pairs or not whole:
+        keys.append(f"({_learner_month_keys_sql(pairs_table='_dash_pairs')})")
+        old.append(
+            f"SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
+            "WHERE participant_id = ANY (ARRAY(SELECT DISTINCT participant_id FROM _dash_pairs))"  # the primary key
+            " AND (participant_id, month) IN (SELECT participant_id, m FROM _dash_pairs)"
+        )
+    cursor.execute("CREATE TEMP TABLE _dash_lm_keys ON COMMIT DROP AS " + " UNION ALL ".join(keys))
+    cursor.execute("CREATE TEMP TABLE _dash_lm_old ON COMMIT DROP AS " + " UNION ALL ".join(old))
     # One read of each person's attributes, used for every row of theirs written by this run.
     cursor.execute(
         "CREATE TEMP TABLE _dash_people ON COMMIT DROP AS "
@@ -787,7 +830,8 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     periods_prepare(
         cursor,
         today=today,
-        months_sql="SELECT m FROM _dash_dirty_months UNION SELECT DISTINCT l.month FROM dashboards_learnermonth l "
+        months_sql="SELECT m FROM _dash_dirty_months UNION SELECT m FROM _dash_pairs "
+        "UNION SELECT DISTINCT l.month FROM dashboards_learnermonth l "
         "WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed WHERE moved))",
     )
     cursor.execute("ANALYZE _dash_periods")
@@ -807,7 +851,8 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     # (through the primary key: as a join, a sequential scan of 33M rows at Bangkok scale)
     cursor.execute(
         "DELETE FROM dashboards_learnermonth l WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM "
-        "_dash_changed)) AND l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months))"
+        "_dash_changed)) AND (l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months)) "
+        "OR (l.participant_id, l.month) IN (SELECT participant_id, m FROM _dash_pairs))"
     )
     cursor.execute(
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "

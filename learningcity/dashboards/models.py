@@ -352,6 +352,35 @@ class DirtyDay(models.Model):
         return str(self.day)
 
 
+class DirtyLearnerMonth(models.Model):
+    """A mark that one participant's LearnerMonth rows of one month must be recomputed
+    (``participant`` NULL: every participant's rows of that month). Written by the same triggers
+    as DirtyDay (dashboards migration 0007): a change of attendance marks its participants'
+    months, a change to a session, course, programme or person marks the months of the people
+    who attended; claimed and deleted by the refresh with the days. So an incremental refresh
+    recomputes LearnerMonth for the people who changed, not for everyone of a month.
+    Append-only, like DirtyDay."""
+
+    id = models.BigAutoField(primary_key=True)
+    participant = models.ForeignKey(
+        "participants.Participant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))
+    marked_at = models.DateTimeField(_("marked"))
+
+    class Meta:
+        verbose_name = _("learner month to refresh")
+        verbose_name_plural = _("learner months to refresh")
+
+    def __str__(self) -> str:
+        return f"{self.participant_id or '*'} {self.month}"
+
+
 class RefreshRun(models.Model):
     """One run of a refresh job: what it did and how long it took. The newest successful run
     gives the dashboards' "data as of" (changes committed before ``started_at`` are in)."""

@@ -1,9 +1,10 @@
 """The refresh jobs that keep the summary tables (models.ActivityDay, models.LearnerPeriod)
 equal to the raw data. The SQL and the definitions of every measure are in aggregation.py.
 
-- ``aggregates_refresh``: incremental, every few minutes. Claims the days that the database
-  triggers marked dirty (migration 0002), rewrites their ActivityDay rows and the LearnerPeriod
-  rows of every month, year and rolling 12-month window that contains one of them.
+- ``aggregates_refresh``: incremental, every few minutes. Claims the days and the learner
+  months that the database triggers marked dirty (migrations 0002, 0007), rewrites the days'
+  ActivityDay rows, the marked people's LearnerMonth rows and, by difference, the LearnerPeriod
+  rows of every month, year and rolling 12-month window that contains a changed month.
 - ``aggregates_refresh_rolling``: nightly. Marks the last day of every course that ended since
   the previous nightly run (completions count once a course has ended), runs the incremental
   refresh and also recomputes the current and previous month's periods (the rolling window
@@ -129,21 +130,22 @@ def _refresh_claimed(cursor, *, today: dt.date, extra_months: list[dt.date]) -> 
     `extra_months` whole (their months and rolling windows always, their years when not built
     yet). Returns (days, periods, rows written)."""
     days = aggregation.days_claim(cursor)
-    if not days and not extra_months:
+    learner_marks = aggregation.learner_marks_claim(cursor)
+    if not days and not learner_marks and not extra_months:
         return 0, 0, 0
     rows = aggregation.activity_days_write(cursor, today=today, incremental=True) if days else 0
     if not aggregation.learner_months_ready(cursor):
         # LearnerPeriod rows from before LearnerMonth existed: derive everything once.
         periods, learner_rows = _learners_rebuild(cursor, today=today)
         return days, periods, rows + learner_rows
-    if days:
+    if learner_marks:
         rows += aggregation.learner_months_refresh(cursor, today=today)
     if extra_months:
         months_sql = " UNION ".join(f"SELECT %(month{i})s::date" for i in range(len(extra_months)))
         params = {f"month{i}": month for i, month in enumerate(extra_months)}
         aggregation.periods_prepare(cursor, today=today, months_sql=months_sql, params=params, whole=True)
         rows += aggregation.learner_periods_whole(cursor)
-    return days, _periods_count(cursor), rows
+    return days, (_periods_count(cursor) if learner_marks or extra_months else 0), rows
 
 
 def aggregates_refresh(*, now: dt.datetime | None = None) -> RefreshRun:
@@ -215,6 +217,7 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
         started_at = now or timezone.now()
         today = timezone.localdate(started_at)
         aggregation.days_claim(cursor)  # these days are rebuilt with everything else
+        aggregation.learner_marks_claim(cursor)
         rows = aggregation.activity_days_write(cursor, today=today, incremental=False)
         cursor.execute("SELECT count(DISTINCT day) FROM dashboards_activityday")
         days = cursor.fetchone()[0]

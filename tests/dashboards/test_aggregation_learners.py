@@ -3,17 +3,21 @@ raw data after a rebuild, runs the incremental refresh, and checks the named eff
 independent raw count and a fresh rebuild."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.db import connection
 
-from learningcity.dashboards.models import BuiltPeriod, LearnerMonth, LearnerPeriod
+from learningcity.dashboards.models import BuiltPeriod, DirtyLearnerMonth, LearnerMonth, LearnerPeriod
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
 from participants.models import Attendance, Participant
+from programmes.models import Course, Programme, Session
 from tests.dashboards.test_aggregation_support import diff, expected_learners, learner_snapshot
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
     DistrictFactory,
+    EnrolmentFactory,
     ParticipantFactory,
     ProgrammeFactory,
     ProviderFactory,
@@ -171,4 +175,76 @@ def test_learner_periods_from_before_learner_month_existed_are_derived_again(wor
     present(session_on(programme, dt.date(2026, 3, 2)), ParticipantFactory(district=district))
     aggregates_refresh(now=NOW)
     assert learners("rolling12", dt.date(2026, 6, 30)) == 2 and LearnerMonth.objects.exists()
+    assert_refresh_equals_raw_and_rebuild()
+
+
+# --- Which learner months the triggers mark (migration 0007) ---------------------------------
+
+
+class NewMarks:
+    """Each call: the learner months marked since the previous call (the marks stay for the refresh)."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def __call__(self) -> set[tuple[int | None, dt.date]]:
+        rows = list(DirtyLearnerMonth.objects.filter(id__gt=self.seen).values_list("id", "participant_id", "month"))
+        self.seen = max([self.seen, *(row[0] for row in rows)])
+        return {(participant, month) for _id, participant, month in rows}
+
+
+def test_the_triggers_mark_the_months_of_the_people_a_change_can_move(world):
+    programme, (district, other) = world
+    march = session_on(programme, dt.date(2026, 3, 9))
+    ann, bob = ParticipantFactory(district=district), ParticipantFactory(district=district)
+    marks = NewMarks()
+    marks()
+    mark = present(march, ann)
+    present(march, bob)
+    assert marks() == {(ann.pk, dt.date(2026, 3, 1)), (bob.pk, dt.date(2026, 3, 1))}
+    # attendance status: the person's month; an enrolment or a new session: no learner can change
+    Attendance.objects.filter(pk=mark.pk).update(status="absent")
+    assert marks() == {(ann.pk, dt.date(2026, 3, 1))}
+    EnrolmentFactory(participant=ann, course=march.course)
+    session_on(programme, dt.date(2026, 4, 1))
+    assert marks() == set()
+    # a session moved to April: its attendees in March and in April
+    Session.objects.filter(pk=march.pk).update(starts_at=at(dt.date(2026, 4, 6)), ends_at=at(dt.date(2026, 4, 6), 11))
+    assert marks() == {(p, m) for p in (ann.pk, bob.pk) for m in (dt.date(2026, 3, 1), dt.date(2026, 4, 1))}
+    # the programme's format and categories (dimension values); not its title
+    Programme.objects.filter(pk=programme.pk).update(title_en="Renamed")
+    assert marks() == set()
+    Programme.objects.filter(pk=programme.pk).update(format="online")
+    assert marks() == {(ann.pk, dt.date(2026, 4, 1)), (bob.pk, dt.date(2026, 4, 1))}
+    programme.categories.add(CategoryFactory(position=2))
+    assert marks() == {(ann.pk, dt.date(2026, 4, 1)), (bob.pk, dt.date(2026, 4, 1))}
+    # the course moved to another programme
+    Course.objects.filter(pk=march.course_id).update(programme=ProgrammeFactory(provider=programme.provider))
+    assert marks() == {(ann.pk, dt.date(2026, 4, 1)), (bob.pk, dt.date(2026, 4, 1))}
+    # a person's district: their months only; a name change: none
+    Participant.objects.filter(pk=bob.pk).update(given_name="Bob B.")
+    assert marks() == set()
+    Participant.objects.filter(pk=bob.pk).update(district=other)
+    assert marks() == {(bob.pk, dt.date(2026, 4, 1))}
+    aggregates_refresh(now=NOW)
+    assert_refresh_equals_raw_and_rebuild()
+
+
+def test_days_marked_before_the_triggers_knew_people_are_recomputed_as_whole_months(world):
+    programme, (district, _other) = world
+    may = session_on(programme, dt.date(2026, 5, 11))
+    ann, bob = ParticipantFactory(district=district), ParticipantFactory(district=district)
+    present(may, ann)
+    mark = present(may, bob)
+    aggregates_rebuild(now=NOW)
+    Attendance.objects.filter(pk=mark.pk).delete()
+    DirtyLearnerMonth.objects.all().delete()  # only the day is marked, as before migration 0007
+    migration = importlib.import_module("learningcity.dashboards.migrations.0007_dirty_learner_months")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.PENDING_AS_WHOLE_MONTHS)
+    assert set(DirtyLearnerMonth.objects.values_list("participant_id", "month")) == {(None, dt.date(2026, 5, 1))}
+    aggregates_refresh(now=NOW)
+    assert learners("month", dt.date(2026, 5, 31)) == 1
+    assert not LearnerMonth.objects.filter(participant_id=bob.pk).exists()
+    assert not DirtyLearnerMonth.objects.exists()
     assert_refresh_equals_raw_and_rebuild()
