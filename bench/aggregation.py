@@ -8,7 +8,7 @@ time inside the service and its peak RSS (VmHWM of /proc/self/status, the proces
 1. full rebuild (`aggregates_rebuild`);
 2. incremental refresh (`aggregates_refresh`) after 10,000 new attendance rows (inserted with
    one SQL statement: present marks of seat holders at the most recent past sessions that
-   have none; the database triggers mark their days dirty);
+   have none; the database triggers write them as activity changes);
 3. the same refresh again with nothing new.
 The 10,000 rows are deleted afterwards and the summary refreshed again (not timed).
 

@@ -3,7 +3,7 @@ only (the jobs write them; `manage.py dashboards_rebuild` rebuilds everything)."
 
 from django.contrib import admin
 
-from learningcity.dashboards.models import DirtyDay, DirtyLearnerMonth, RefreshRun
+from learningcity.dashboards.models import ActivityChange, DirtyDay, DirtyLearnerMonth, RefreshRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,9 @@ class DirtyDayAdmin(ReadOnlyAdmin):
 class DirtyLearnerMonthAdmin(ReadOnlyAdmin):
     list_display = ["month", "participant_id", "marked_at"]
     ordering = ["month"]
+
+
+@admin.register(ActivityChange)
+class ActivityChangeAdmin(ReadOnlyAdmin):
+    list_display = ["marked_at", "session_id", "day", "course_id", "participant_id", "attendances", "enrolments"]
+    ordering = ["marked_at"]

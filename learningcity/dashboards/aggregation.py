@@ -36,6 +36,12 @@ group (models.AgeGroup) of the participant's age on the activity day; ``sex``; `
 ``format`` = the programme's format. The participant's current row is used (erasure keeps
 sex and district and reduces the birth date to 1 July of the birth year).
 
+Incremental refresh of ActivityDay: the days marked dirty (DirtyDay: a change to a session,
+course, programme, person, completion rule or override, and the last day of a course whose
+marks or enrolments changed) are recomputed whole, writing only the rows that differ; the
+attendance and enrolment changes (ActivityChange, signed) of the other days are grouped into
+cells and added to the rows (activity_incremental_write).
+
 LearnerPeriod: distinct participants with at least one ``present`` mark at a non-cancelled
 session whose day falls in the period; age taken on the period's last day. Dimension ``all``
 (rows add up across district x age group x sex), and split by ``provider``, ``category`` (every
@@ -83,6 +89,11 @@ TEMP_TABLES = (
     "_dash_at_new",
     "_dash_lt_new",
     "_dash_lt_delta",
+    "_dash_changes",
+    "_dash_change_cells",
+    "_dash_change_cells_emptied",
+    "_dash_added",
+    "_dash_added_keys",
 )
 
 
@@ -222,15 +233,9 @@ _ACTIVITY_KEY = ("day", "city_id", "district_id", "age_from", "sex", "provider_i
 _ACTIVITY_MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances", "learning_minutes", "completions")
 
 
-def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
-    """Rewrite ActivityDay rows, for the days in ``_dash_days`` (incremental) or all of them:
-    computed into a temporary table, then only the rows that differ are deleted and inserted.
-    Returns the rows the rewritten days now hold."""
-    if incremental:
-        _activity_days_replace(cursor, today=today)
-        activity_rollups_apply(cursor)
-        cursor.execute("SELECT count(*) FROM _dash_activity_new")
-        return cursor.fetchone()[0]
+def activity_days_write(cursor, *, today: dt.date) -> int:
+    """Rewrite every ActivityDay row (a rebuild): computed into a temporary table, then only the
+    rows that differ are deleted and inserted. Returns the rows written."""
     cursor.execute(f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql()}", {"today": today})
     rows = cursor.rowcount
     # Temporary tables are not analysed by autovacuum: without statistics the planner guesses the
@@ -246,6 +251,91 @@ def activity_days_write(cursor, *, today: dt.date, incremental: bool) -> int:
     )
     activity_rollups_rebuild(cursor)
     return rows
+
+
+def activity_incremental_write(cursor, *, today: dt.date, changes: bool) -> tuple[int, int]:
+    """Bring ActivityDay and its rollups up to date for the claimed days (``_dash_days``:
+    recomputed whole, only differing rows written) and, when `changes`, the claimed changes
+    (``_dash_changes``: added to the rows of the other days). Returns (days, rows written)."""
+    cells = _activity_changes_prepare(cursor) if changes else 0
+    rows = 0
+    cursor.execute("SELECT count(*) FROM _dash_days")
+    days = cursor.fetchone()[0]
+    if days:
+        _activity_days_replace(cursor, today=today)
+        cursor.execute("SELECT count(*) FROM _dash_activity_new")
+        rows = cursor.fetchone()[0]
+    else:
+        columns = ", ".join(_ACTIVITY_KEY + _ACTIVITY_MEASURES)
+        cursor.execute(
+            f"CREATE TEMP TABLE _dash_activity_delta ON COMMIT DROP AS SELECT id, {columns} "
+            "FROM dashboards_activityday WHERE false"
+        )
+    if cells:
+        rows += _activity_changes_add(cursor)
+        cursor.execute("SELECT count(DISTINCT day) FROM _dash_change_cells")
+        days += cursor.fetchone()[0]
+    activity_rollups_apply(cursor)
+    return days, rows
+
+
+def _activity_changes_prepare(cursor) -> int:
+    """Group the claimed changes (ActivityChange) into signed ActivityDay cells,
+    ``_dash_change_cells``: an attendance change at the session's day, length and course as they
+    are now, not at all when the session is cancelled (as a recomputation of the day would
+    count it); an enrolment change as written. Any day where a cell would fall below zero (the
+    table and the raw rows disagree: a change the table never saw) is added to ``_dash_days``,
+    to be recomputed whole; the cells of every day in ``_dash_days`` are dropped (the
+    recomputation counts them). Returns the cells left."""
+    minutes = "floor(extract(epoch FROM s.ends_at - s.starts_at) / 60)::bigint"
+    events = f"""
+        SELECT {_local_day("s.starts_at")} AS day, ch.participant_id, s.course_id, 0 AS enrolments, 0 AS confirmed,
+               0 AS waitlist_unmet, ch.attendances, ch.attendances * {minutes} AS minutes, 0 AS completions
+          FROM _dash_changes ch JOIN programmes_session s ON s.id = ch.session_id
+         WHERE ch.session_id IS NOT NULL AND NOT s.is_cancelled
+        UNION ALL
+        SELECT ch.day, ch.participant_id, ch.course_id, ch.enrolments, ch.confirmed, ch.waitlist_unmet, 0, 0, 0
+          FROM _dash_changes ch WHERE ch.session_id IS NULL"""
+    programmes = (
+        f"{_PROGRAMMES} WHERE pg.id = ANY (ARRAY(SELECT DISTINCT c.programme_id FROM programmes_course c "
+        "WHERE c.id = ANY (ARRAY(SELECT DISTINCT course_id FROM ev))))"
+    )
+    nonzero = " OR ".join(f"g.{m} <> 0" for m in _ACTIVITY_MEASURES)
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_change_cells ON COMMIT DROP AS "
+        f"WITH ev AS MATERIALIZED ({events}), prog AS MATERIALIZED ({programmes}) "
+        f"SELECT g.* FROM ({_activity_group_sql('ev')}) AS g WHERE {nonzero}"
+    )
+    if not cursor.rowcount:
+        return 0
+    cursor.execute("ANALYZE _dash_change_cells")
+    # Cells with a loss, against the stored row (through the provider's index, then the rest of the key).
+    short = " OR ".join(f"COALESCE(a.{m}, 0) + d.{m} < 0" for m in _ACTIVITY_MEASURES)
+    loss = " OR ".join(f"d.{m} < 0" for m in _ACTIVITY_MEASURES)
+    same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM d.{c}" for c in _ACTIVITY_KEY if c not in ("provider_id", "day"))
+    days_add(
+        cursor,
+        "SELECT DISTINCT d.day FROM _dash_change_cells d LEFT JOIN dashboards_activityday a "
+        f"ON a.provider_id = d.provider_id AND a.day = d.day AND {same} WHERE ({loss}) AND ({short})",
+    )
+    cursor.execute("DELETE FROM _dash_change_cells WHERE day IN (SELECT day FROM _dash_days)")
+    cursor.execute("SELECT count(*) FROM _dash_change_cells")
+    return cursor.fetchone()[0]
+
+
+def _activity_changes_add(cursor) -> int:
+    """Add the cells of ``_dash_change_cells`` to ActivityDay (cells left at zero deleted) and to
+    the difference for the rollups. Returns the cells written."""
+    _rollup_add(
+        cursor,
+        table="dashboards_activityday",
+        delta="_dash_change_cells",
+        key=_ACTIVITY_KEY,
+        measures=_ACTIVITY_MEASURES,
+    )
+    names = ", ".join(_ACTIVITY_KEY + _ACTIVITY_MEASURES)
+    cursor.execute(f"INSERT INTO _dash_activity_delta ({names}) SELECT {names} FROM _dash_change_cells")
+    return cursor.rowcount
 
 
 def _activity_days_replace(cursor, *, today: dt.date) -> None:
@@ -496,7 +586,44 @@ def learner_marks_claim(cursor) -> int:
         "WITH claimed AS (DELETE FROM dashboards_dirtylearnermonth RETURNING participant_id, month) "
         "SELECT DISTINCT participant_id, month AS m FROM claimed"
     )
-    return cursor.rowcount
+    claimed = cursor.rowcount
+    cursor.execute("CREATE TEMP TABLE _dash_added (participant_id bigint, m date, programme_id bigint) ON COMMIT DROP")
+    return claimed
+
+
+def changes_claim(cursor) -> int:
+    """Move the activity changes written by the triggers (ActivityChange) into ``_dash_changes``,
+    deleting them, as days_claim does for days and right after it. Returns the rows claimed."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_changes ON COMMIT DROP AS "
+        "WITH claimed AS (DELETE FROM dashboards_activitychange RETURNING session_id, day, course_id, "
+        "participant_id, enrolments, confirmed, waitlist_unmet, attendances) SELECT * FROM claimed"
+    )
+    claimed = cursor.rowcount
+    if claimed:
+        cursor.execute("ANALYZE _dash_changes")
+    return claimed
+
+
+def learner_changes_claim(cursor) -> int:
+    """The learner months that the claimed attendance changes (``_dash_changes``) can move, at
+    the sessions' months now: a mark removed adds the person's month to
+    ``_dash_learner_marks`` (recomputed from their marks); a mark added at a session that is not
+    cancelled goes to ``_dash_added`` (participant, month, programme), whose learner rows are
+    only inserted where missing (learner_months_refresh). Returns the rows of both."""
+    month = f"date_trunc('month', {_local_day('s.starts_at')})::date"
+    cursor.execute(
+        f"INSERT INTO _dash_learner_marks (participant_id, m) SELECT DISTINCT ch.participant_id, {month} "
+        "FROM _dash_changes ch JOIN programmes_session s ON s.id = ch.session_id WHERE ch.attendances < 0"
+    )
+    removed = cursor.rowcount
+    cursor.execute(
+        "INSERT INTO _dash_added (participant_id, m, programme_id) "
+        f"SELECT DISTINCT ch.participant_id, {month}, c.programme_id FROM _dash_changes ch "
+        "JOIN programmes_session s ON s.id = ch.session_id JOIN programmes_course c ON c.id = s.course_id "
+        "WHERE ch.attendances > 0 AND NOT s.is_cancelled"
+    )
+    return removed + cursor.rowcount
 
 
 def days_add(cursor, days_sql: str, params=None) -> None:
@@ -514,19 +641,25 @@ def days_add(cursor, days_sql: str, params=None) -> None:
 # counts C's rows in every period that contains a changed month before and after the change,
 # and adds the difference. A period not yet in BuiltPeriod is computed whole instead.
 
-# The dimension values of each programme (with its city).
-_DIMS = """
+
+def _dims_sql(programmes: str | None = None) -> str:
+    """The CTE ``dims``: the dimension values of each programme (with its city), or of the
+    programmes whose ids `programmes` selects."""
+    where = f"WHERE pg.id = ANY (ARRAY({programmes}))" if programmes else ""
+    return f"""
     dims (programme_id, city_id, dimension, value) AS (
         SELECT pg.id, pr.city_id, v.dimension, v.value
           FROM programmes_programme pg
           JOIN programmes_provider pr ON pr.id = pg.provider_id
          CROSS JOIN LATERAL (VALUES ('all', ''), ('provider', pr.id::text), ('format', pg.format::text))
                AS v (dimension, value)
+         {where}
         UNION ALL
         SELECT pc.programme_id, pr.city_id, 'category', pc.category_id::text
           FROM programmes_programme_categories pc
           JOIN programmes_programme pg ON pg.id = pc.programme_id
           JOIN programmes_provider pr ON pr.id = pg.provider_id
+         {where}
         UNION
         SELECT pc.programme_id, pr.city_id, 'block', b::text
           FROM programmes_programme_categories pc
@@ -534,7 +667,9 @@ _DIMS = """
           JOIN programmes_programme pg ON pg.id = pc.programme_id
           JOIN programmes_provider pr ON pr.id = pg.provider_id
          CROSS JOIN LATERAL unnest(cat.building_blocks) AS b
+         {where}
     )"""
+
 
 _DISTRICT = "CASE WHEN p.lives_outside_city THEN NULL ELSE p.district_id END"
 _LP_COLUMNS = (
@@ -591,7 +726,7 @@ def _learner_month_keys_sql(*, months_table: str | None = None, pairs_table: str
           JOIN programmes_course c ON c.id = s.course_id
          WHERE a.status = 'present' AND NOT s.is_cancelled {restrict}
     ),
-    {_DIMS}
+    {_dims_sql()}
     SELECT DISTINCT m.participant_id, d.city_id, d.dimension, d.value, m.month
       FROM marks m JOIN dims d ON d.programme_id = m.programme_id"""
 
@@ -821,6 +956,32 @@ def learner_months_ready(cursor) -> bool:
     return cursor.fetchone()[0]
 
 
+def _added_keys(cursor) -> None:
+    """``_dash_added_keys``: the learner rows that the added marks of ``_dash_added`` imply and
+    LearnerMonth lacks, outside the months recomputed whole or per person (a person already
+    counted in the month under those values changes nothing)."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_added_keys ON COMMIT DROP AS "
+        f"WITH {_dims_sql('SELECT DISTINCT programme_id FROM _dash_added')} "
+        "SELECT DISTINCT a.participant_id, d.city_id, d.dimension, d.value, a.m AS month "
+        "FROM _dash_added a JOIN dims d ON d.programme_id = a.programme_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM _dash_dirty_months w WHERE w.m = a.m) "
+        "AND NOT EXISTS (SELECT 1 FROM _dash_pairs p WHERE p.participant_id = a.participant_id AND p.m = a.m)"
+    )
+    if not cursor.rowcount:
+        return
+    cursor.execute("ANALYZE _dash_added_keys")
+    # Each key looked up through LearnerMonth's primary key (a hash join would read all its rows).
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute(
+        "DELETE FROM _dash_added_keys k USING dashboards_learnermonth l WHERE l.participant_id = k.participant_id "
+        "AND l.city_id = k.city_id AND l.dimension = k.dimension AND l.value = k.value AND l.month = k.month"
+    )
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    cursor.execute("SET LOCAL enable_hashjoin = on")
+
+
 def learner_months_refresh(cursor, *, today: dt.date) -> int:
     """Bring LearnerMonth up to date for the learner months claimed into ``_dash_learner_marks``
     (learner_marks_claim: whole months, and single people's months) and LearnerPeriod with it:
@@ -839,6 +1000,7 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     pairs = cursor.rowcount
     cursor.execute("ALTER TABLE _dash_pairs ADD PRIMARY KEY (participant_id, m)")
     cursor.execute("ANALYZE _dash_pairs")
+    _added_keys(cursor)
     # (a) the rows of those months (of those people) now, and as stored; the two parts are disjoint
     keys = [f"({_learner_month_keys_sql(months_table='_dash_dirty_months')})"] if whole else []
     old = (
@@ -862,8 +1024,8 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     cursor.execute(
         "CREATE TEMP TABLE _dash_people ON COMMIT DROP AS "
         f"SELECT p.id AS participant_id, {_DISTRICT} AS district_id, p.sex, p.birth_date "
-        "FROM participants_participant p WHERE p.id IN "
-        "(SELECT participant_id FROM _dash_lm_keys UNION SELECT participant_id FROM _dash_lm_old)"
+        "FROM participants_participant p WHERE p.id IN (SELECT participant_id FROM _dash_lm_keys "
+        "UNION SELECT participant_id FROM _dash_lm_old UNION SELECT participant_id FROM _dash_added_keys)"
     )
     cursor.execute("ALTER TABLE _dash_people ADD PRIMARY KEY (participant_id)")
     cursor.execute(
@@ -878,8 +1040,9 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         "     AND (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
         ") AS moved "
         "FROM (SELECT DISTINCT participant_id FROM ("
-        "  (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new)"
-        "  UNION ALL (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old)) AS d) AS c "
+        "  SELECT participant_id FROM (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new) AS gone"
+        "  UNION ALL SELECT participant_id FROM (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old) AS came"
+        "  UNION ALL SELECT participant_id FROM _dash_added_keys) AS d) AS c "
         "LEFT JOIN _dash_people p ON p.participant_id = c.participant_id"
     )
     cursor.execute("ALTER TABLE _dash_changed ADD PRIMARY KEY (participant_id)")
@@ -889,6 +1052,7 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         cursor,
         today=today,
         months_sql="SELECT m FROM _dash_dirty_months UNION SELECT m FROM _dash_pairs "
+        "UNION SELECT DISTINCT month FROM _dash_added_keys "
         "UNION SELECT DISTINCT l.month FROM dashboards_learnermonth l "
         "WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed WHERE moved))",
     )
@@ -912,6 +1076,12 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "
         "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed) "
         "ORDER BY n.participant_id, n.city_id, n.dimension, n.value, n.month"  # the primary key's order
+    )
+    cursor.execute(
+        f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT k.participant_id, k.city_id, k.dimension, "
+        "k.value, k.month, p.district_id, p.sex, p.birth_date FROM _dash_added_keys k "
+        "JOIN _dash_people p ON p.participant_id = k.participant_id "
+        "ORDER BY k.participant_id, k.city_id, k.dimension, k.value, k.month"
     )
     cursor.execute(
         "UPDATE dashboards_learnermonth l SET district_id = p.district_id, sex = p.sex, birth_date = p.birth_date "

@@ -381,6 +381,63 @@ class DirtyLearnerMonth(models.Model):
         return f"{self.participant_id or '*'} {self.month}"
 
 
+class ActivityChange(models.Model):
+    """A signed change to the facts of ActivityDay, written by the triggers on attendance and
+    enrolments (dashboards migration 0008) and added by the incremental refresh to the rows it
+    already holds, instead of recomputing whole days.
+
+    - An attendance change names its ``session`` (``day`` and ``course`` empty): ``attendances``
+      is the change in ``present`` marks of ``participant`` at that session (+1 a mark made
+      present, -1 one deleted or changed to another status). The refresh reads the session's
+      day, length and cancellation when it adds the change, as a recomputation of the day would.
+    - An enrolment change names its ``day`` and ``course``: the change in enrolment requests
+      made, places confirmed and waiting-list demand of ``participant`` on that day (the old
+      row subtracted, the new row added).
+
+    Completions are not changes: the triggers mark the course's last day dirty, and the refresh
+    recomputes that day whole (and discards the changes of every day it recomputes). Append-only,
+    like DirtyDay; claimed and deleted by the refresh in the transaction that applies them."""
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(
+        "programmes.Session",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    day = models.DateField(_("day"), null=True)
+    course = models.ForeignKey(
+        "programmes.Course",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    participant = models.ForeignKey(
+        "participants.Participant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    enrolments = models.IntegerField(_("enrolments"), default=0)
+    confirmed = models.IntegerField(_("confirmed places"), default=0)
+    waitlist_unmet = models.IntegerField(_("waiting-list demand"), default=0)
+    attendances = models.IntegerField(_("attendances"), default=0)
+    marked_at = models.DateTimeField(_("marked"))
+
+    class Meta:
+        verbose_name = _("activity change to add")
+        verbose_name_plural = _("activity changes to add")
+
+    def __str__(self) -> str:
+        where = f"session {self.session_id}" if self.session_id else f"{self.day} course {self.course_id}"
+        return f"{where} participant {self.participant_id}"
+
+
 class RefreshRun(models.Model):
     """One run of a refresh job: what it did and how long it took. The newest successful run
     gives the dashboards' "data as of" (changes committed before ``started_at`` are in)."""

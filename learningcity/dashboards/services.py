@@ -1,10 +1,12 @@
 """The refresh jobs that keep the summary tables (models.ActivityDay, models.LearnerPeriod)
 equal to the raw data. The SQL and the definitions of every measure are in aggregation.py.
 
-- ``aggregates_refresh``: incremental, every few minutes. Claims the days and the learner
-  months that the database triggers marked dirty (migrations 0002, 0007), rewrites the days'
-  ActivityDay rows, the marked people's LearnerMonth rows and, by difference, the LearnerPeriod
-  rows of every month, year and rolling 12-month window that contains a changed month.
+- ``aggregates_refresh``: incremental, every few minutes. Claims what the database triggers
+  wrote (migrations 0002, 0007, 0008): the days marked dirty, whose ActivityDay rows it
+  recomputes; the attendance and enrolment changes, which it adds to the ActivityDay rows of
+  the other days; the learner months marked, whose LearnerMonth rows it recomputes, and by
+  difference the LearnerPeriod rows of every month, year and rolling 12-month window that
+  contains a changed month.
 - ``aggregates_refresh_rolling``: nightly. Marks the last day of every course that ended since
   the previous nightly run (completions count once a course has ended), runs the incremental
   refresh and also recomputes the current and previous month's periods (the rolling window
@@ -12,11 +14,12 @@ equal to the raw data. The SQL and the definitions of every measure are in aggre
   older than 7 days.
 - ``aggregates_rebuild``: both tables from scratch, after a data fix or a bulk load.
 
-Every run is one transaction under one PostgreSQL advisory lock (``pg_advisory_xact_lock``):
-two runs never interleave (the second waits), a run killed half way leaves nothing behind, and
-running a job twice gives identical tables (each run deletes and rewrites whole days and
-periods). Each run records a RefreshRun and logs what it did: the newest run's ``started_at``
-is the dashboards' "data as of"."""
+Every run is one REPEATABLE READ transaction under one PostgreSQL advisory lock (taken before
+the transaction begins: ``_refresh_transaction``): two runs never interleave (the second
+waits), a run killed half way leaves nothing behind, and what a run claims is exactly what
+changed in the raw rows it reads, so running a job twice gives identical tables. Each run
+records a RefreshRun and logs what it did: the newest run's ``started_at`` is the dashboards'
+"data as of"."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import logging
 import re
 import time
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from learningcity.dashboards import aggregation
@@ -59,9 +62,36 @@ def _steps_logged():
     return contextlib.nullcontext()
 
 
-def _lock(cursor) -> None:
-    """Wait for any other refresh to finish; give this transaction room to sort and hash in memory."""
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+@contextlib.contextmanager
+def _refresh_transaction():
+    """One refresh's transaction, after every other refresh has finished, as a cursor.
+
+    REPEATABLE READ: every statement of the run sees the same snapshot, so the marks and changes
+    it claims are exactly those of the raw rows it reads (read committed, a change committed
+    between the claim and a day's recomputation would be counted by the recomputation and again,
+    from its unclaimed change row, by the next run). The lock is a session-level advisory lock
+    taken before the transaction begins: taken inside it, the snapshot would date from before
+    the wait and miss what the previous run wrote. Inside a caller's transaction (load_demo,
+    tests) the caller's isolation stays and the lock is held to the end of that transaction."""
+    if connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+            yield cursor
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK_KEY])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield cursor
+    finally:
+        # A broken connection has lost the lock with its session.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
+
+
+def _prepare(cursor) -> None:
+    """Give this transaction room to sort and hash in memory."""
     cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     # The planner's row estimates for the learner queries are far too high (each LearnerMonth row
     # "expands" to 1000 periods), so PostgreSQL JIT-compiles statements that read a few thousand
@@ -126,14 +156,20 @@ def _learners_rebuild(cursor, *, today: dt.date) -> tuple[int, int]:
 
 
 def _refresh_claimed(cursor, *, today: dt.date, extra_months: list[dt.date]) -> tuple[int, int, int]:
-    """Claim the dirty days and rewrite them and their periods; compute the periods of
+    """Claim the dirty days, the activity changes and the learner months; rewrite the days, add
+    the changes, and update the learner months and their periods; compute the periods of
     `extra_months` whole (their months and rolling windows always, their years when not built
     yet). Returns (days, periods, rows written)."""
     days = aggregation.days_claim(cursor)
     learner_marks = aggregation.learner_marks_claim(cursor)
-    if not days and not learner_marks and not extra_months:
+    changes = aggregation.changes_claim(cursor)
+    if changes:
+        learner_marks += aggregation.learner_changes_claim(cursor)
+    if not days and not learner_marks and not changes and not extra_months:
         return 0, 0, 0
-    rows = aggregation.activity_days_write(cursor, today=today, incremental=True) if days else 0
+    rows = 0
+    if days or changes:
+        days, rows = aggregation.activity_incremental_write(cursor, today=today, changes=bool(changes))
     if not aggregation.learner_months_ready(cursor):
         # LearnerPeriod rows from before LearnerMonth existed: derive everything once.
         periods, learner_rows = _learners_rebuild(cursor, today=today)
@@ -152,8 +188,8 @@ def aggregates_refresh(*, now: dt.datetime | None = None) -> RefreshRun:
     """Refresh the days marked dirty since the last run (and their months, years and rolling
     windows). Costs one small transaction when nothing changed. Safe to run twice or at once."""
     clock = time.monotonic()
-    with _steps_logged(), transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
+    with _steps_logged(), _refresh_transaction() as cursor:
+        _prepare(cursor)
         started_at = now or timezone.now()
         days, periods, rows = _refresh_claimed(cursor, today=timezone.localdate(started_at), extra_months=[])
         return _record(
@@ -172,8 +208,8 @@ def aggregates_refresh_rolling(*, now: dt.datetime | None = None) -> RefreshRun:
     and rolling 12-month learner rows, and forget no-op run records older than 7 days.
     Safe to run twice: it rewrites the same days and periods."""
     clock = time.monotonic()
-    with _steps_logged(), transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
+    with _steps_logged(), _refresh_transaction() as cursor:
+        _prepare(cursor)
         started_at = now or timezone.now()
         today = timezone.localdate(started_at)
         yesterday = today - dt.timedelta(days=1)
@@ -210,15 +246,16 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
     the previous tables until it commits) and clear the days marked dirty before it started.
     Safe to run twice: the result depends only on the raw data and the day."""
     clock = time.monotonic()
-    with _steps_logged(), transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor)
+    with _steps_logged(), _refresh_transaction() as cursor:
+        _prepare(cursor)
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         cursor.execute("SET LOCAL jit = DEFAULT")
         started_at = now or timezone.now()
         today = timezone.localdate(started_at)
-        aggregation.days_claim(cursor)  # these days are rebuilt with everything else
+        aggregation.days_claim(cursor)  # these days and changes are rebuilt with everything else
         aggregation.learner_marks_claim(cursor)
-        rows = aggregation.activity_days_write(cursor, today=today, incremental=False)
+        aggregation.changes_claim(cursor)
+        rows = aggregation.activity_days_write(cursor, today=today)
         cursor.execute("SELECT count(DISTINCT day) FROM dashboards_activityday")
         days = cursor.fetchone()[0]
         periods, learner_rows = _learners_rebuild(cursor, today=today)

@@ -145,3 +145,36 @@ def test_a_real_worker_runs_the_beat_refresh_and_the_tables_update(real_broker):
     assert sum(ActivityDay.objects.values_list("attendances", flat=True)) == before_total + 5
     assert not DirtyDay.objects.exists()
     assert "dashboards-refresh-rolling-nightly" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_a_refresh_reads_one_snapshot_under_a_lock_taken_before_it():
+    """The claim and the raw rows are read in one snapshot (REPEATABLE READ), and the lock is
+    held by the session from before the transaction began until after it ended."""
+    from learningcity.dashboards import services
+
+    other = connections.create_connection("default")
+    other.set_autocommit(True)
+
+    def other_takes_the_lock() -> bool:
+        with other.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", [services.REFRESH_LOCK_KEY])
+            taken = cur.fetchone()[0]
+            if taken:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [services.REFRESH_LOCK_KEY])
+            return taken
+
+    try:
+        with services._refresh_transaction() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone()[0] == "repeatable read"
+            assert not other_takes_the_lock()
+            cursor.execute("SELECT count(*) FROM dashboards_dirtyday")  # the snapshot is taken here
+            seen = cursor.fetchone()[0]
+            with other.cursor() as cur:  # a mark committed after it is not claimed by this run
+                cur.execute("INSERT INTO dashboards_dirtyday (day, marked_at) VALUES ('2026-01-01', now())")
+            cursor.execute("WITH claimed AS (DELETE FROM dashboards_dirtyday RETURNING 1) SELECT count(*) FROM claimed")
+            assert cursor.fetchone()[0] == seen
+        assert other_takes_the_lock()
+        assert DirtyDay.objects.filter(day="2026-01-01").count() == 1  # left for the next run
+    finally:
+        other.close()

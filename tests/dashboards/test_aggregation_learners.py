@@ -8,7 +8,7 @@ import importlib
 import pytest
 from django.db import connection
 
-from learningcity.dashboards.models import BuiltPeriod, DirtyLearnerMonth, LearnerMonth, LearnerPeriod
+from learningcity.dashboards.models import ActivityChange, BuiltPeriod, DirtyLearnerMonth, LearnerMonth, LearnerPeriod
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
 from participants.models import Attendance, Participant
 from programmes.models import Course, Programme, Session
@@ -178,7 +178,7 @@ def test_learner_periods_from_before_learner_month_existed_are_derived_again(wor
     assert_refresh_equals_raw_and_rebuild()
 
 
-# --- Which learner months the triggers mark (migration 0007) ---------------------------------
+# --- Which learner months the triggers mark (migrations 0007, 0008) --------------------------
 
 
 class NewMarks:
@@ -201,10 +201,13 @@ def test_the_triggers_mark_the_months_of_the_people_a_change_can_move(world):
     marks()
     mark = present(march, ann)
     present(march, bob)
-    assert marks() == {(ann.pk, dt.date(2026, 3, 1)), (bob.pk, dt.date(2026, 3, 1))}
-    # attendance status: the person's month; an enrolment or a new session: no learner can change
+    # attendance writes activity changes instead (migration 0008; the refresh derives the months)
+    assert marks() == set()
+    assert ActivityChange.objects.filter(session=march, attendances=1).count() == 2
     Attendance.objects.filter(pk=mark.pk).update(status="absent")
-    assert marks() == {(ann.pk, dt.date(2026, 3, 1))}
+    assert marks() == set()
+    assert ActivityChange.objects.filter(session=march, participant=ann, attendances=-1).exists()
+    # an enrolment or a new session: no learner can change
     EnrolmentFactory(participant=ann, course=march.course)
     session_on(programme, dt.date(2026, 4, 1))
     assert marks() == set()
