@@ -3,7 +3,7 @@ only (the jobs write them; `manage.py dashboards_rebuild` rebuilds everything)."
 
 from django.contrib import admin
 
-from learningcity.dashboards.models import ActivityChange, DirtyDay, DirtyLearnerMonth, RefreshRun
+from learningcity.dashboards.models import ActivityChange, DirtyCourse, DirtyDay, DirtyLearnerMonth, RefreshRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,4 +40,10 @@ class DirtyLearnerMonthAdmin(ReadOnlyAdmin):
 @admin.register(ActivityChange)
 class ActivityChangeAdmin(ReadOnlyAdmin):
     list_display = ["marked_at", "session_id", "day", "course_id", "participant_id", "attendances", "enrolments"]
+    ordering = ["marked_at"]
+
+
+@admin.register(DirtyCourse)
+class DirtyCourseAdmin(ReadOnlyAdmin):
+    list_display = ["course_id", "marked_at"]
     ordering = ["marked_at"]

@@ -94,6 +94,12 @@ TEMP_TABLES = (
     "_dash_change_cells_emptied",
     "_dash_added",
     "_dash_added_keys",
+    "_dash_courses",
+    "_dash_check",
+    "_dash_completed",
+    "_dash_completion_came",
+    "_dash_completion_gone",
+    "_dash_completed_batch",
 )
 
 
@@ -132,25 +138,14 @@ _WAITLIST_UNMET = (
 )
 
 
-def _events_sql(*, incremental: bool) -> str:
-    """The CTEs ending in ``ev``: one row per fact (enrolment made, place confirmed, present
-    mark, completion) with its day, participant and course; of the claimed days only when
-    `incremental`."""
-    created = _day_range_join("e.created_at") if incremental else ""
-    confirmed = _day_range_join("e.confirmed_at") if incremental else ""
-    # The claimed days' sessions as an array: joined to the days, the planner expected 100,000
-    # sessions a day and hashed every present mark (15M at Bangkok scale: 3 s); by session id,
-    # each session's marks come through the attendance index.
-    held = (
-        f"AND s.id = ANY (ARRAY(SELECT s2.id FROM programmes_session s2 {_day_range_join('s2.starts_at')}))"
-        if incremental
-        else ""
-    )
-    ended = "AND c.ends_on IN (SELECT day FROM _dash_days)" if incremental else ""
+def _completed_sql(courses: str) -> str:
+    """(enrolment_id, course_id, participant_id, day): the enrolments completed in the courses
+    selected by `courses` (a condition on c, a programmes_course row), on the course's last
+    day, by the rule in the module's docstring."""
     return f"""
-    ended AS (
+    WITH ended AS MATERIALIZED (
         SELECT c.id, c.ends_on, c.completion_min_attendance_pct AS pct FROM programmes_course c
-         WHERE c.ends_on < %(today)s AND c.status <> 'cancelled' {ended}
+         WHERE c.ends_on < %(today)s AND c.status <> 'cancelled' AND {courses}
     ),
     held AS (
         SELECT s.course_id, count(*) AS n FROM programmes_session s JOIN ended ON ended.id = s.course_id
@@ -163,7 +158,37 @@ def _events_sql(*, incremental: bool) -> str:
           JOIN ended ON ended.id = s.course_id
          WHERE NOT s.is_cancelled AND a.status = 'present'
          GROUP BY s.course_id, a.participant_id
-    ),
+    )
+    SELECT e.id AS enrolment_id, e.course_id, e.participant_id, ended.ends_on AS day
+      FROM ended
+      JOIN participants_enrolment e ON e.course_id = ended.id AND e.status IN ('confirmed', 'completed')
+      LEFT JOIN participants_completionoverride o ON o.enrolment_id = e.id
+      LEFT JOIN held ON held.course_id = ended.id
+      LEFT JOIN attended ON attended.course_id = ended.id AND attended.participant_id = e.participant_id
+     WHERE CASE WHEN o.id IS NOT NULL THEN o.completed
+                ELSE e.status = 'completed'
+                     OR (COALESCE(held.n, 0) > 0 AND COALESCE(attended.n, 0) * 100 >= ended.pct * held.n)
+           END"""
+
+
+def _events_sql(*, incremental: bool) -> str:
+    """The CTE ``ev``: one row per fact (enrolment made, place confirmed, present mark,
+    completion) with its day, participant and course; of the claimed days only when
+    `incremental`. Completions come from ``_dash_completed`` (the courses' completions, computed
+    first: for every course by a rebuild, for the courses ending on the claimed days and the
+    courses marked by an incremental run)."""
+    created = _day_range_join("e.created_at") if incremental else ""
+    confirmed = _day_range_join("e.confirmed_at") if incremental else ""
+    # The claimed days' sessions as an array: joined to the days, the planner expected 100,000
+    # sessions a day and hashed every present mark (15M at Bangkok scale: 3 s); by session id,
+    # each session's marks come through the attendance index.
+    held = (
+        f"AND s.id = ANY (ARRAY(SELECT s2.id FROM programmes_session s2 {_day_range_join('s2.starts_at')}))"
+        if incremental
+        else ""
+    )
+    ended = "WHERE day IN (SELECT day FROM _dash_days)" if incremental else ""
+    return f"""
     ev (day, participant_id, course_id, enrolments, confirmed, waitlist_unmet, attendances, minutes, completions)
     AS (
         SELECT {_local_day("e.created_at")}, e.participant_id, e.course_id, 1, 0, {_WAITLIST_UNMET}::int, 0, 0, 0
@@ -179,16 +204,7 @@ def _events_sql(*, incremental: bool) -> str:
           JOIN participants_attendance a ON a.session_id = s.id
          WHERE a.status = 'present' AND NOT s.is_cancelled {held}
         UNION ALL
-        SELECT ended.ends_on, e.participant_id, e.course_id, 0, 0, 0, 0, 0, 1
-          FROM ended
-          JOIN participants_enrolment e ON e.course_id = ended.id AND e.status IN ('confirmed', 'completed')
-          LEFT JOIN participants_completionoverride o ON o.enrolment_id = e.id
-          LEFT JOIN held ON held.course_id = ended.id
-          LEFT JOIN attended ON attended.course_id = ended.id AND attended.participant_id = e.participant_id
-         WHERE CASE WHEN o.id IS NOT NULL THEN o.completed
-                    ELSE e.status = 'completed'
-                         OR (COALESCE(held.n, 0) > 0 AND COALESCE(attended.n, 0) * 100 >= ended.pct * held.n)
-               END
+        SELECT day, participant_id, course_id, 0, 0, 0, 0, 0, 1 FROM _dash_completed {ended}
     )"""
 
 
@@ -213,13 +229,12 @@ def _activity_sql() -> str:
     return f"WITH prog AS MATERIALIZED ({_PROGRAMMES}), {_events_sql(incremental=False)} {_activity_group_sql('ev')}"
 
 
-def _activity_days_sql(cursor, *, today: dt.date) -> str:
+def _activity_days_sql(cursor) -> str:
     """The ActivityDay rows of the claimed days: their facts first, in ``_dash_ev`` (analysed: in
     one statement the planner expected 25M facts for the 130,000 of 25 days at Bangkok scale and
     hashed all 1M participants and 100,000 courses), then grouped with the programmes they need."""
     cursor.execute(
-        f"CREATE TEMP TABLE _dash_ev ON COMMIT DROP AS WITH {_events_sql(incremental=True)} SELECT * FROM ev",
-        {"today": today},
+        f"CREATE TEMP TABLE _dash_ev ON COMMIT DROP AS WITH {_events_sql(incremental=True)} SELECT * FROM ev"
     )
     cursor.execute("ANALYZE _dash_ev")
     programmes = (
@@ -235,8 +250,11 @@ _ACTIVITY_MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances"
 
 def activity_days_write(cursor, *, today: dt.date) -> int:
     """Rewrite every ActivityDay row (a rebuild): computed into a temporary table, then only the
-    rows that differ are deleted and inserted. Returns the rows written."""
-    cursor.execute(f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql()}", {"today": today})
+    rows that differ are deleted and inserted; CountedCompletion written whole. Returns the rows
+    written."""
+    cursor.execute(f"CREATE TEMP TABLE _dash_completed ON COMMIT DROP AS {_completed_sql('true')}", {"today": today})
+    cursor.execute("ANALYZE _dash_completed")
+    cursor.execute(f"CREATE TEMP TABLE _dash_activity_new ON COMMIT DROP AS {_activity_sql()}")
     rows = cursor.rowcount
     # Temporary tables are not analysed by autovacuum: without statistics the planner guesses the
     # number of groups and of matches, and may sort millions of rows on disk instead of hashing.
@@ -250,19 +268,118 @@ def activity_days_write(cursor, *, today: dt.date) -> int:
         scope="true",
     )
     activity_rollups_rebuild(cursor)
+    _counted_completions_rebuild(cursor)
     return rows
 
 
-def activity_incremental_write(cursor, *, today: dt.date, changes: bool) -> tuple[int, int]:
-    """Bring ActivityDay and its rollups up to date for the claimed days (``_dash_days``:
-    recomputed whole, only differing rows written) and, when `changes`, the claimed changes
-    (``_dash_changes``: added to the rows of the other days). Returns (days, rows written)."""
-    cells = _activity_changes_prepare(cursor) if changes else 0
+_COUNTED = "enrolment_id, course_id, participant_id, day"
+
+
+def _counted_completions_rebuild(cursor) -> None:
+    """CountedCompletion from ``_dash_completed`` (every course), loaded without its indexes
+    (only the refresh jobs read it) and indexed once."""
+    cursor.execute("TRUNCATE dashboards_countedcompletion")
+    recreate = _indexes_drop(cursor, "dashboards_countedcompletion")
+    cursor.execute(
+        f"INSERT INTO dashboards_countedcompletion ({_COUNTED}) SELECT {_COUNTED} FROM _dash_completed "
+        "ORDER BY enrolment_id"
+    )
+    for statement in recreate:
+        cursor.execute(statement)
+    cursor.execute("ANALYZE dashboards_countedcompletion")
+
+
+def _completions_check(cursor, *, today: dt.date, courses: str) -> None:
+    """Compute the completions of the courses selected by `courses` (a SELECT of ids) that are
+    not in ``_dash_check`` yet, into ``_dash_completed``, and their differences to
+    CountedCompletion: ``_dash_completion_came`` (completions it lacks) and
+    ``_dash_completion_gone`` (rows it holds that are no longer completions, or have moved)."""
+    cursor.execute(
+        f"WITH added AS (INSERT INTO _dash_check (id) SELECT DISTINCT x.id FROM ({courses}) AS x (id) "
+        "WHERE x.id IS NOT NULL ON CONFLICT DO NOTHING RETURNING id) SELECT count(*) FROM added"
+    )
+    if not cursor.fetchone()[0]:
+        return
+    cursor.execute("ANALYZE _dash_check")
+    cursor.execute("DROP TABLE IF EXISTS _dash_completed_batch")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_completed_batch ON COMMIT DROP AS "
+        + _completed_sql("c.id = ANY (ARRAY(SELECT id FROM _dash_check WHERE NOT checked))"),
+        {"today": today},
+    )
+    cursor.execute(f"INSERT INTO _dash_completed ({_COUNTED}) SELECT {_COUNTED} FROM _dash_completed_batch")
+    same = (
+        "o.enrolment_id = n.enrolment_id AND o.course_id = n.course_id AND o.participant_id = n.participant_id "
+        "AND o.day = n.day"
+    )
+    cursor.execute(
+        f"INSERT INTO _dash_completion_came ({_COUNTED}) SELECT {_COUNTED} FROM _dash_completed_batch n "
+        f"WHERE NOT EXISTS (SELECT 1 FROM dashboards_countedcompletion o WHERE {same})"
+    )
+    # Stored rows of these courses, or of these enrolments under another course or day.
+    cursor.execute(
+        f"INSERT INTO _dash_completion_gone ({_COUNTED}) SELECT {_COUNTED} FROM dashboards_countedcompletion o "
+        "WHERE (o.course_id = ANY (ARRAY(SELECT id FROM _dash_check WHERE NOT checked)) "
+        "OR o.enrolment_id = ANY (ARRAY(SELECT enrolment_id FROM _dash_completed_batch))) "
+        f"AND NOT EXISTS (SELECT 1 FROM _dash_completed_batch n WHERE {same})"
+    )
+    cursor.execute("UPDATE _dash_check SET checked = true WHERE NOT checked")
+
+
+def _counted_completions_write(cursor) -> None:
+    """Make CountedCompletion equal to the completions of the checked courses."""
+    cursor.execute(
+        "DELETE FROM dashboards_countedcompletion WHERE enrolment_id = ANY "
+        "(ARRAY(SELECT enrolment_id FROM _dash_completion_gone))"
+    )
+    cursor.execute(
+        f"INSERT INTO dashboards_countedcompletion ({_COUNTED}) SELECT {_COUNTED} FROM _dash_completion_came "
+        "ORDER BY enrolment_id"
+    )
+
+
+def courses_claim(cursor) -> int:
+    """Move the courses marked for a check of their completions (DirtyCourse) into
+    ``_dash_courses``, deleting the marks, as days_claim does for days and right after it.
+    Returns the courses claimed."""
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_courses ON COMMIT DROP AS "
+        "WITH claimed AS (DELETE FROM dashboards_dirtycourse RETURNING course_id) "
+        "SELECT DISTINCT course_id FROM claimed"
+    )
+    return cursor.rowcount
+
+
+def activity_incremental_write(cursor, *, today: dt.date) -> tuple[int, int]:
+    """Bring ActivityDay, its rollups and CountedCompletion up to date for what was claimed: the
+    days of ``_dash_days`` are recomputed whole (only differing rows written); the changes of
+    ``_dash_changes`` and the completions of the courses of ``_dash_courses`` that differ from
+    CountedCompletion are added to the rows of the other days. Returns (days, rows written)."""
+    for name in ("_dash_completed", "_dash_completion_came", "_dash_completion_gone"):
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} (enrolment_id bigint, course_id bigint, participant_id bigint, day date) "
+            "ON COMMIT DROP"
+        )
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_check (id bigint PRIMARY KEY, checked boolean NOT NULL DEFAULT false) ON COMMIT DROP"
+    )
+    # The marked courses, those ending on the claimed days and those counted on them (a course
+    # whose last day moved): the claimed days' completions are all in _dash_completed.
+    ending = (
+        "SELECT c.id FROM programmes_course c WHERE c.ends_on = ANY (ARRAY(SELECT day FROM _dash_days)) "
+        "UNION SELECT cc.course_id FROM dashboards_countedcompletion cc "
+        "WHERE cc.day = ANY (ARRAY(SELECT day FROM _dash_days))"
+    )
+    _completions_check(cursor, today=today, courses=f"SELECT course_id FROM _dash_courses UNION {ending}")
+    cells = _activity_changes_prepare(cursor)
+    # Days added to be recomputed whole (a change the table never saw): their completions too.
+    _completions_check(cursor, today=today, courses=ending)
     rows = 0
     cursor.execute("SELECT count(*) FROM _dash_days")
     days = cursor.fetchone()[0]
     if days:
-        _activity_days_replace(cursor, today=today)
+        cursor.execute("ANALYZE _dash_completed")
+        _activity_days_replace(cursor)
         cursor.execute("SELECT count(*) FROM _dash_activity_new")
         rows = cursor.fetchone()[0]
     else:
@@ -275,18 +392,19 @@ def activity_incremental_write(cursor, *, today: dt.date, changes: bool) -> tupl
         rows += _activity_changes_add(cursor)
         cursor.execute("SELECT count(DISTINCT day) FROM _dash_change_cells")
         days += cursor.fetchone()[0]
+    _counted_completions_write(cursor)
     activity_rollups_apply(cursor)
     return days, rows
 
 
 def _activity_changes_prepare(cursor) -> int:
-    """Group the claimed changes (ActivityChange) into signed ActivityDay cells,
-    ``_dash_change_cells``: an attendance change at the session's day, length and course as they
-    are now, not at all when the session is cancelled (as a recomputation of the day would
-    count it); an enrolment change as written. Any day where a cell would fall below zero (the
-    table and the raw rows disagree: a change the table never saw) is added to ``_dash_days``,
-    to be recomputed whole; the cells of every day in ``_dash_days`` are dropped (the
-    recomputation counts them). Returns the cells left."""
+    """Group the claimed changes (ActivityChange) and the completion differences into signed
+    ActivityDay cells, ``_dash_change_cells``: an attendance change at the session's day, length
+    and course as they are now, not at all when the session is cancelled (as a recomputation of
+    the day would count it); an enrolment change as written; a completion gained or lost. Any
+    day where a cell would fall below zero (the table and the raw rows disagree: a change the
+    table never saw) is added to ``_dash_days``, to be recomputed whole; the cells of every day
+    in ``_dash_days`` are dropped (the recomputation counts them). Returns the cells left."""
     minutes = "floor(extract(epoch FROM s.ends_at - s.starts_at) / 60)::bigint"
     events = f"""
         SELECT {_local_day("s.starts_at")} AS day, ch.participant_id, s.course_id, 0 AS enrolments, 0 AS confirmed,
@@ -295,7 +413,11 @@ def _activity_changes_prepare(cursor) -> int:
          WHERE ch.session_id IS NOT NULL AND NOT s.is_cancelled
         UNION ALL
         SELECT ch.day, ch.participant_id, ch.course_id, ch.enrolments, ch.confirmed, ch.waitlist_unmet, 0, 0, 0
-          FROM _dash_changes ch WHERE ch.session_id IS NULL"""
+          FROM _dash_changes ch WHERE ch.session_id IS NULL
+        UNION ALL
+        SELECT day, participant_id, course_id, 0, 0, 0, 0, 0, 1 FROM _dash_completion_came
+        UNION ALL
+        SELECT day, participant_id, course_id, 0, 0, 0, 0, 0, -1 FROM _dash_completion_gone"""
     programmes = (
         f"{_PROGRAMMES} WHERE pg.id = ANY (ARRAY(SELECT DISTINCT c.programme_id FROM programmes_course c "
         "WHERE c.id = ANY (ARRAY(SELECT DISTINCT course_id FROM ev))))"
@@ -338,7 +460,7 @@ def _activity_changes_add(cursor) -> int:
     return cursor.rowcount
 
 
-def _activity_days_replace(cursor, *, today: dt.date) -> None:
+def _activity_days_replace(cursor) -> None:
     """Make the ActivityDay rows of the claimed days equal to their facts now, writing only the
     rows that differ (10,000 new marks change a few thousand of the ~100,000 rows of their days at
     Bangkok scale; rewriting every row through six indexes was most of the work). The rows
@@ -346,7 +468,7 @@ def _activity_days_replace(cursor, *, today: dt.date) -> None:
     difference to add to the monthly rollups (activity_rollups_apply)."""
     columns = _ACTIVITY_KEY + _ACTIVITY_MEASURES
     names = ", ".join(columns)
-    new_sql = _activity_days_sql(cursor, today=today)
+    new_sql = _activity_days_sql(cursor)
     # Hash, not sort: the planner expects a few dozen rows (the ids arrays) and sorts the 130,000
     # facts of 25 days to group them, then merges the two tables below on sorted copies.
     cursor.execute("SET LOCAL enable_sort = off")

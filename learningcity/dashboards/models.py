@@ -438,6 +438,57 @@ class ActivityChange(models.Model):
         return f"{where} participant {self.participant_id}"
 
 
+class DirtyCourse(models.Model):
+    """A mark that a course's completions must be checked again: written by the triggers on
+    attendance, enrolments and completion overrides (dashboards migration 0008), claimed by the
+    incremental refresh, which compares the course's completions now with CountedCompletion and
+    adds the difference to ActivityDay. Append-only, like DirtyDay."""
+
+    id = models.BigAutoField(primary_key=True)
+    course = models.ForeignKey(
+        "programmes.Course", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked"))
+
+    class Meta:
+        verbose_name = _("course to check for completions")
+        verbose_name_plural = _("courses to check for completions")
+
+    def __str__(self) -> str:
+        return str(self.course_id)
+
+
+class CountedCompletion(models.Model):
+    """An enrolment that ActivityDay counts as completed, on its course's last day (``day``):
+    what the refresh compares a course's completions with when the course is marked
+    (DirtyCourse). Written only by the refresh jobs, in the transaction that writes ActivityDay;
+    a rebuild writes it whole."""
+
+    enrolment = models.OneToOneField(
+        "participants.Enrolment",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    course = models.ForeignKey("programmes.Course", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    participant = models.ForeignKey(
+        "participants.Participant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    day = models.DateField(_("day"), db_index=True)
+
+    class Meta:
+        verbose_name = _("completion counted")
+        verbose_name_plural = _("completions counted")
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.day}"
+
+
 class RefreshRun(models.Model):
     """One run of a refresh job: what it did and how long it took. The newest successful run
     gives the dashboards' "data as of" (changes committed before ``started_at`` are in)."""

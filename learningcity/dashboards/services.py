@@ -156,20 +156,21 @@ def _learners_rebuild(cursor, *, today: dt.date) -> tuple[int, int]:
 
 
 def _refresh_claimed(cursor, *, today: dt.date, extra_months: list[dt.date]) -> tuple[int, int, int]:
-    """Claim the dirty days, the activity changes and the learner months; rewrite the days, add
-    the changes, and update the learner months and their periods; compute the periods of
-    `extra_months` whole (their months and rolling windows always, their years when not built
-    yet). Returns (days, periods, rows written)."""
+    """Claim the dirty days, the activity changes, the courses to check and the learner months;
+    rewrite the days, add the changes and the completions that differ, and update the learner
+    months and their periods; compute the periods of `extra_months` whole (their months and
+    rolling windows always, their years when not built yet). Returns (days, periods, rows written)."""
     days = aggregation.days_claim(cursor)
     learner_marks = aggregation.learner_marks_claim(cursor)
     changes = aggregation.changes_claim(cursor)
+    courses = aggregation.courses_claim(cursor)
     if changes:
         learner_marks += aggregation.learner_changes_claim(cursor)
-    if not days and not learner_marks and not changes and not extra_months:
+    if not days and not learner_marks and not changes and not courses and not extra_months:
         return 0, 0, 0
     rows = 0
-    if days or changes:
-        days, rows = aggregation.activity_incremental_write(cursor, today=today, changes=bool(changes))
+    if days or changes or courses:
+        days, rows = aggregation.activity_incremental_write(cursor, today=today)
     if not aggregation.learner_months_ready(cursor):
         # LearnerPeriod rows from before LearnerMonth existed: derive everything once.
         periods, learner_rows = _learners_rebuild(cursor, today=today)
@@ -255,6 +256,7 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
         aggregation.days_claim(cursor)  # these days and changes are rebuilt with everything else
         aggregation.learner_marks_claim(cursor)
         aggregation.changes_claim(cursor)
+        aggregation.courses_claim(cursor)
         rows = aggregation.activity_days_write(cursor, today=today)
         cursor.execute("SELECT count(DISTINCT day) FROM dashboards_activityday")
         days = cursor.fetchone()[0]

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from learningcity.dashboards.models import ActivityDay, DirtyDay, LearnerPeriod, RefreshRun
+from learningcity.dashboards.models import ActivityChange, ActivityDay, DirtyCourse, DirtyDay, LearnerPeriod, RefreshRun
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh, aggregates_refresh_rolling
 from participants import services as participant_services
 from participants.models import Attendance, CompletionOverride, Enrolment, Participant
@@ -378,9 +378,9 @@ def test_participant_changes_mark_their_days(world):
     assert_tables_equal_raw(TODAY)
 
 
-def test_copy_into_attendance_marks_the_session_day(world):
+def test_copy_into_attendance_writes_its_change_and_marks_the_course(world):
     _provider, district, programme, _cats = world
-    _course_row, sessions = _course(programme, starts_on=dt.date(2026, 2, 2), sessions=1)
+    course, sessions = _course(programme, starts_on=dt.date(2026, 2, 2), sessions=1)
     person = ParticipantFactory(district=district)
     DirtyDay.objects.all().delete()
     connection.ensure_connection()
@@ -391,4 +391,8 @@ def test_copy_into_attendance_marks_the_session_day(world):
         ) as copy,
     ):
         copy.write_row((sessions[0].pk, person.pk, "present", NOW, ""))
-    assert set(DirtyDay.objects.values_list("day", flat=True)) == {dt.date(2026, 2, 2)}  # session day = course end
+    assert not DirtyDay.objects.exists()  # statement triggers fire for COPY too
+    assert list(ActivityChange.objects.values_list("session_id", "participant_id", "attendances")) == [
+        (sessions[0].pk, person.pk, 1)
+    ]
+    assert list(DirtyCourse.objects.values_list("course_id", flat=True)) == [course.pk]

@@ -3,6 +3,7 @@ the incremental refresh adds to ActivityDay instead of recomputing their days; e
 equal to an independent count of the raw rows and to a fresh rebuild."""
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.db import connection
@@ -10,13 +11,15 @@ from django.db import connection
 from learningcity.dashboards.models import (
     ActivityChange,
     ActivityDay,
+    CountedCompletion,
+    DirtyCourse,
     DirtyDay,
     DirtyLearnerMonth,
     LearnerMonth,
     LearnerPeriod,
 )
-from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
-from participants.models import Attendance, Enrolment
+from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh, aggregates_refresh_rolling
+from participants.models import Attendance, CompletionOverride, Enrolment
 from programmes.models import Session
 from tests.dashboards.test_aggregation_support import (
     activity_snapshot,
@@ -96,7 +99,7 @@ def sessions(course) -> list[Session]:
     return list(course.sessions.order_by("starts_at"))
 
 
-def test_attendance_writes_signed_changes_and_marks_only_the_course_end(course, person):
+def test_attendance_writes_signed_changes_and_marks_the_course_not_days(course, person):
     enrolment = EnrolmentFactory(participant=person, course=course, created_at=at(dt.date(2026, 2, 1)))
     aggregates_rebuild(now=NOW)
     first, second = sessions(course)[:2]
@@ -107,7 +110,8 @@ def test_attendance_writes_signed_changes_and_marks_only_the_course_end(course, 
         session=second, participant=person, enrolment=enrolment, status="absent", marked_at=at(MONDAYS[1], 11)
     )
     assert changes() == [(first.pk, None, None, person.pk, 0, 0, 0, 1)]  # the absent mark changes nothing
-    assert set(DirtyDay.objects.values_list("day", flat=True)) == {course.ends_on}  # not the session days
+    assert not DirtyDay.objects.exists()
+    assert set(DirtyCourse.objects.values_list("course_id", flat=True)) == {course.pk}  # its completions
 
     ActivityChange.objects.all().delete()
     Attendance.objects.filter(pk=mark.pk).update(status="excused")
@@ -165,7 +169,7 @@ def test_changes_are_added_to_the_stored_rows_not_recomputed(course, person):
         session=first, participant=person, enrolment=enrolment, status="present", marked_at=at(MONDAYS[0], 11)
     )
     run = aggregates_refresh(now=NOW)
-    assert run.days_refreshed == 2  # the session's day (the change) and the course's last day (marked)
+    assert run.days_refreshed == 1  # the session's day; the course's completions did not change
     by_sex = {row.sex: row for row in ActivityDay.objects.filter(day=MONDAYS[0])}
     assert (by_sex[other.sex].attendances, by_sex[other.sex].learning_minutes) == (1, 121)  # the stray minute stays
     assert (by_sex[person.sex].attendances, by_sex[person.sex].learning_minutes) == (1, 120)  # the change added
@@ -174,13 +178,15 @@ def test_changes_are_added_to_the_stored_rows_not_recomputed(course, person):
 
 
 def test_a_change_the_table_never_saw_recomputes_its_day(course, person):
-    first = sessions(course)[0]
-    Attendance.objects.create(session=first, participant=person, status="present", marked_at=at(MONDAYS[0], 11))
+    last = sessions(course)[-1]  # on the course's last day, where its completions are counted
+    EnrolmentFactory(participant=person, course=course, status="completed", created_at=at(dt.date(2026, 2, 1)))
+    Attendance.objects.create(session=last, participant=person, status="present", marked_at=at(MONDAYS[-1], 11))
     aggregates_rebuild(now=NOW)
+    assert ActivityDay.objects.get(day=course.ends_on).completions == 1
     # A loss for a cell that holds nothing (rows written outside the triggers, say): the run
     # does not fail on the table's CHECK; it recomputes the day from the raw rows.
     stranger = ParticipantFactory(district=person.district, sex="other")
-    ActivityChange.objects.create(session=first, participant=stranger, attendances=-1, marked_at=NOW)
+    ActivityChange.objects.create(session=last, participant=stranger, attendances=-1, marked_at=NOW)
     aggregates_refresh(now=NOW)
     assert not ActivityChange.objects.exists()
     assert_equals_raw_and_rebuild()
@@ -282,3 +288,66 @@ def test_a_mark_added_then_removed_before_the_refresh_counts_nothing(course, per
     aggregates_refresh(now=NOW)
     assert learner_snapshot() == before and not LearnerMonth.objects.exists()
     assert_learners_equal_raw_and_rebuild()
+
+
+# --- Completions: a marked course's completions compared with CountedCompletion ---------------
+
+
+def counted() -> set[tuple]:
+    return set(CountedCompletion.objects.values_list("enrolment_id", "course_id", "participant_id", "day"))
+
+
+def completions() -> int:
+    return sum(ActivityDay.objects.values_list("completions", flat=True))
+
+
+def test_marks_overrides_and_deletions_change_completions_without_recomputing_the_last_day(course, person):
+    late = ParticipantFactory(district=person.district)
+    rows = {
+        p: EnrolmentFactory(participant=p, course=course, created_at=at(dt.date(2026, 2, 1))) for p in (person, late)
+    }
+    first, second = sessions(course)[:2]
+    Attendance.objects.create(session=first, participant=person, status="present", marked_at=at(MONDAYS[0], 11))
+    Attendance.objects.create(session=second, participant=person, status="present", marked_at=at(MONDAYS[1], 11))
+    aggregates_rebuild(now=NOW)
+    assert completions() == 1 and counted() == {(rows[person].pk, course.pk, person.pk, course.ends_on)}
+    # 2 of 4 sessions at 50 %: late marks complete the second person, counted on the course's last day
+    for session in (first, second):
+        Attendance.objects.create(session=session, participant=late, status="present", marked_at=NOW)
+    assert not DirtyDay.objects.exists()
+    run = aggregates_refresh(now=NOW)
+    assert completions() == 2 and len(counted()) == 2
+    assert run.days_refreshed == 3  # the two session days (marks) and the last day (a completion)
+    assert_equals_raw_and_rebuild()
+    # staff decide the first did not complete; the second's enrolment is deleted
+    CompletionOverride.objects.create(enrolment=rows[person], completed=False, reason="ไม่ผ่าน", decided_at=NOW)
+    Attendance.objects.filter(participant=late).delete()
+    Enrolment.objects.filter(pk=rows[late].pk).delete()
+    aggregates_refresh(now=NOW)
+    assert completions() == 0 and counted() == set()
+    assert_equals_raw_and_rebuild()
+
+
+def test_a_course_that_has_not_ended_counts_no_completion_until_the_nightly_job(course, person):
+    EnrolmentFactory(participant=person, course=course, status="completed", created_at=at(dt.date(2026, 2, 1)))
+    before_end = at(course.ends_on, 20)
+    aggregates_rebuild(now=before_end)
+    assert completions() == 0 and counted() == set()
+    Attendance.objects.create(session=sessions(course)[0], participant=person, status="present", marked_at=NOW)
+    aggregates_refresh(now=before_end)
+    assert completions() == 0 and counted() == set()
+    aggregates_refresh_rolling(now=at(course.ends_on + dt.timedelta(days=1), 2))
+    assert completions() == 1 and len(counted()) == 1
+
+
+def test_after_the_migration_the_passed_last_days_fill_the_counted_completions(course, person):
+    EnrolmentFactory(participant=person, course=course, status="completed", created_at=at(dt.date(2026, 2, 1)))
+    aggregates_rebuild(now=NOW)
+    CountedCompletion.objects.all().delete()  # as right after migration 0008
+    migration = importlib.import_module("learningcity.dashboards.migrations.0008_activity_changes")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.PASSED_ENDS)
+    assert DirtyDay.objects.filter(day=course.ends_on).exists()
+    aggregates_refresh(now=NOW)
+    assert completions() == 1 and len(counted()) == 1
+    assert_equals_raw_and_rebuild()

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from learningcity.celery import app as celery_app
 from learningcity.dashboards import tasks  # noqa: F401 - registers the tasks, as a worker's autodiscovery does
-from learningcity.dashboards.models import ActivityDay, DirtyDay, RefreshRun
+from learningcity.dashboards.models import ActivityChange, ActivityDay, DirtyCourse, DirtyDay, RefreshRun
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
 from participants.models import Attendance
 from tests.dashboards.test_aggregation_support import GENERATED_NOW, generate_tiny_city, snapshot
@@ -27,6 +27,11 @@ def _touch_attendance(n: int = 5) -> None:
         .values_list("pk", flat=True)
     )
     Attendance.objects.filter(pk__in=ids).update(status="present")
+
+
+def pending() -> tuple[set, set, set]:
+    """What the triggers wrote for the next refresh: days, activity changes, courses (by id)."""
+    return tuple(set(model.objects.values_list("pk", flat=True)) for model in (DirtyDay, ActivityChange, DirtyCourse))
 
 
 def _in_thread(target):
@@ -50,8 +55,8 @@ def test_a_refresh_cancelled_half_way_changes_nothing_and_the_rerun_equals_a_cle
     aggregates_rebuild(now=GENERATED_NOW)
     before = snapshot()
     _touch_attendance()
-    dirty = set(DirtyDay.objects.values_list("day", flat=True))
-    assert dirty
+    dirty = pending()
+    assert dirty[1] and dirty[2]  # the changes written and the courses marked
 
     with connection.cursor() as blocker_cursor:
         # Another session holds the learner table: the refresh rewrites its days, then waits.
@@ -77,7 +82,7 @@ def test_a_refresh_cancelled_half_way_changes_nothing_and_the_rerun_equals_a_cle
         blocker.close()
     assert errors and "cancel" in str(errors[0]).lower()
     assert snapshot() == before  # its ActivityDay rewrite was rolled back
-    assert set(DirtyDay.objects.values_list("day", flat=True)) == dirty  # and its claim too
+    assert pending() == dirty  # and its claims too
     assert not RefreshRun.objects.filter(kind="incremental").exists()
 
     aggregates_refresh(now=GENERATED_NOW)  # the rerun

@@ -8,7 +8,14 @@ import importlib
 import pytest
 from django.db import connection
 
-from learningcity.dashboards.models import ActivityChange, BuiltPeriod, DirtyLearnerMonth, LearnerMonth, LearnerPeriod
+from learningcity.dashboards.models import (
+    ActivityChange,
+    BuiltPeriod,
+    DirtyDay,
+    DirtyLearnerMonth,
+    LearnerMonth,
+    LearnerPeriod,
+)
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
 from participants.models import Attendance, Participant
 from programmes.models import Course, Programme, Session
@@ -241,7 +248,10 @@ def test_days_marked_before_the_triggers_knew_people_are_recomputed_as_whole_mon
     mark = present(may, bob)
     aggregates_rebuild(now=NOW)
     Attendance.objects.filter(pk=mark.pk).delete()
-    DirtyLearnerMonth.objects.all().delete()  # only the day is marked, as before migration 0007
+    # only the day is marked, as before migrations 0007 and 0008
+    DirtyLearnerMonth.objects.all().delete()
+    ActivityChange.objects.all().delete()
+    DirtyDay.objects.create(day=dt.date(2026, 5, 11), marked_at=NOW)
     migration = importlib.import_module("learningcity.dashboards.migrations.0007_dirty_learner_months")
     with connection.cursor() as cursor:
         cursor.execute(migration.PENDING_AS_WHOLE_MONTHS)

@@ -1,20 +1,27 @@
-"""Attendance and enrolments write signed changes instead of marking their days dirty.
+"""Attendance and enrolments write signed changes; they and completion overrides mark courses,
+not days.
 
-Before: a present mark made the refresh recompute every fact of the session's day (at Bangkok
-scale ~5,000 marks and ~4,000 ActivityDay rows a day: for 10,000 new marks the refresh read and
-compared ~130,000 facts and ~100,000 rows; for late marks spread over a year, 291 whole days,
-79 s). Now the triggers on participants_attendance and participants_enrolment insert what
-changed into dashboards_activitychange, and the refresh adds those changes to the rows:
+Before: a present mark made the refresh recompute every fact of the session's day and of the
+course's last day (at Bangkok scale ~5,000 marks and ~4,000 ActivityDay rows a day: for 10,000
+new marks the refresh read and compared ~130,000 facts and ~100,000 rows; for late marks spread
+over a year, 291 whole days, 79 s). Now:
 
-| table                   | change written (old rows subtracted, new rows added)              | days marked       |
-| participants_attendance | session, participant: present marks (+1/-1)                       | the course's end  |
-| participants_enrolment  | day, course, participant: requests, confirmed places, waiting-list | the course's end  |
-|                         | demand (on the created and the confirmed day, as aggregation.py)  |                   |
+| table                           | change written (old rows subtracted, new rows added)   | marked           |
+| participants_attendance         | session, participant: present marks (+1/-1)            | the course       |
+| participants_enrolment          | day, course, participant: requests, confirmed places,  | the course       |
+|                                 | waiting-list demand (created and confirmed day)         |                  |
+| participants_completionoverride | -                                                      | the course       |
 
-The course's last day is still marked (completions depend on the marks and the statuses).
-Attendance no longer marks learner months (migration 0007): the refresh derives them from the
-changes (a mark removed: the person's month is recomputed; a mark added: only the learner rows
-it creates are inserted). Every other table marks days and learner months as before."""
+The refresh adds the changes to the ActivityDay rows, compares a marked course's completions
+with CountedCompletion (the enrolments ActivityDay counts as completed) and adds the
+difference. Attendance no longer marks learner months (migration 0007): the refresh derives them
+from the changes (a mark removed: the person's month is recomputed; a mark added: only the
+learner rows it creates are inserted). Every other table marks days and learner months as
+before.
+
+CountedCompletion starts empty: the last day of every course that has ended is marked dirty, so
+the first refresh after this migration recomputes those days whole (as long as a rebuild of the
+day table) and fills it."""
 
 import importlib
 
@@ -24,7 +31,7 @@ from django.db import migrations, models
 _0002 = importlib.import_module("learningcity.dashboards.migrations.0002_dirty_day_triggers")
 _0007 = importlib.import_module("learningcity.dashboards.migrations.0007_dirty_learner_months")
 TABLES, changed, local = _0002.TABLES, _0002.changed, _0002.local
-CHANGED = ("participants_attendance", "participants_enrolment")
+CHANGED = ("participants_attendance", "participants_enrolment", "participants_completionoverride")
 
 # The waiting-list demand of an enrolment row r (aggregation._WAITLIST_UNMET, copied: a
 # migration must not import code that later changes).
@@ -68,13 +75,13 @@ def changes_sql(table: str, event: str) -> str:
     )
 
 
-def ends(rows: str, table: str) -> str:
-    """The last days of the courses of `rows`."""
+def courses(rows: str, table: str) -> str:
+    """The courses of `rows`."""
     if table == "participants_attendance":
-        courses = f"SELECT s.course_id FROM programmes_session s WHERE s.id IN (SELECT r.session_id FROM {rows} r)"
-    else:
-        courses = f"SELECT r.course_id FROM {rows} r"
-    return f"SELECT c.ends_on FROM programmes_course c WHERE c.id IN ({courses})"
+        return f"SELECT s.course_id FROM programmes_session s WHERE s.id IN (SELECT r.session_id FROM {rows} r)"
+    if table == "participants_completionoverride":
+        return f"SELECT e.course_id FROM participants_enrolment e WHERE e.id IN (SELECT r.enrolment_id FROM {rows} r)"
+    return f"SELECT r.course_id FROM {rows} r"
 
 
 def function_sql(table: str) -> str:
@@ -83,8 +90,12 @@ def function_sql(table: str) -> str:
     for event in events:
         keyword = "ELSIF" if branches else "IF"
         rows = {"INSERT": "new_rows", "DELETE": "old_rows", "UPDATE": changed(columns)}[event]
-        statement = f" PERFORM dashboards_days_mark(ARRAY({ends(rows, table)}));"
-        statement += f"\n {changes_sql(table, event)};"
+        statement = (
+            " INSERT INTO dashboards_dirtycourse (course_id, marked_at) "
+            f"SELECT DISTINCT x.c, now() FROM ({courses(rows, table)}) AS x (c);"
+        )
+        if table != "participants_completionoverride":
+            statement += f"\n {changes_sql(table, event)};"
         branches.append(f"{keyword} TG_OP = '{event}' THEN\n{statement}")
     body = "\n".join(branches) + "\nEND IF;\nRETURN NULL;"
     return (
@@ -95,6 +106,10 @@ def function_sql(table: str) -> str:
 
 FORWARD = "\n".join(function_sql(table) for table in CHANGED)
 REVERSE = "\n".join(_0007.function_sql(table, *TABLES[table]) for table in CHANGED)
+PASSED_ENDS = (
+    "INSERT INTO dashboards_dirtyday (day, marked_at) SELECT DISTINCT c.ends_on, now() FROM programmes_course c "
+    f"WHERE c.ends_on < ({local('now()')})"
+)
 
 
 class Migration(migrations.Migration):
@@ -153,5 +168,67 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "activity changes to add",
             },
         ),
+        migrations.CreateModel(
+            name="CountedCompletion",
+            fields=[
+                (
+                    "enrolment",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="participants.enrolment",
+                    ),
+                ),
+                ("day", models.DateField(db_index=True, verbose_name="day")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.course",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "completion counted",
+                "verbose_name_plural": "completions counted",
+            },
+        ),
+        migrations.CreateModel(
+            name="DirtyCourse",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("marked_at", models.DateTimeField(verbose_name="marked")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.course",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "course to check for completions",
+                "verbose_name_plural": "courses to check for completions",
+            },
+        ),
         migrations.RunSQL(FORWARD, REVERSE),
+        migrations.RunSQL(PASSED_ENDS, migrations.RunSQL.noop),
     ]
