@@ -72,6 +72,7 @@ TEMP_TABLES = (
     "_dash_people",
     "_dash_lm_new",
     "_dash_changed",
+    "_dash_changed_keys",
     "_dash_delta",
     "_dash_delta_sum",
     "_dash_emptied",
@@ -435,11 +436,16 @@ def _activity_changes_prepare(cursor) -> int:
     short = " OR ".join(f"COALESCE(a.{m}, 0) + d.{m} < 0" for m in _ACTIVITY_MEASURES)
     loss = " OR ".join(f"d.{m} < 0" for m in _ACTIVITY_MEASURES)
     same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM d.{c}" for c in _ACTIVITY_KEY if c not in ("provider_id", "day"))
+    # Nested loops: each cell's provider-day has a handful of rows; a hash join read all of ActivityDay.
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
     days_add(
         cursor,
         "SELECT DISTINCT d.day FROM _dash_change_cells d LEFT JOIN dashboards_activityday a "
         f"ON a.provider_id = d.provider_id AND a.day = d.day AND {same} WHERE ({loss}) AND ({short})",
     )
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    cursor.execute("SET LOCAL enable_hashjoin = on")
     cursor.execute("DELETE FROM _dash_change_cells WHERE day IN (SELECT day FROM _dash_days)")
     cursor.execute("SELECT count(*) FROM _dash_change_cells")
     return cursor.fetchone()[0]
@@ -959,9 +965,10 @@ def months_with_sessions_sql() -> str:
     )
 
 
-def _counts_sql(*, people: str | None, periods: str) -> str:
+def _counts_sql(*, people: str | None, periods: str, keys: str | None = None) -> str:
     """Learners per period and cell, counted over LearnerMonth rows (of the participants in the
-    table `people` when given) for the periods selected by `periods` (a condition on ``per``,
+    table `people` when given, and of their dimension values in the table `keys`, all of them
+    for the people marked ``moved``) for the periods selected by `periods` (a condition on ``per``,
     an alias of _dash_periods). Each person once per period and dimension value: with a
     person's months m1 < m2 < ... in order (lag), a year is counted at its first month and the
     rolling windows (named by their last month) that contain m_i and none of the earlier months
@@ -972,6 +979,13 @@ def _counts_sql(*, people: str | None, periods: str) -> str:
     # with ~10,000 people and read all of them (9.6M at Bangkok scale, 3.5-4.5 s) instead of
     # looking each person up through the primary key (0.15 s).
     restrict = f"AND l.participant_id = ANY (ARRAY(SELECT participant_id FROM {people}))" if people else ""
+    if keys:
+        # Only the changed dimension values, except for people whose attributes moved (all of theirs).
+        restrict += (
+            f" AND (l.participant_id = ANY (ARRAY(SELECT participant_id FROM {people} WHERE moved)) "
+            f"OR (l.participant_id, l.city_id, l.dimension, l.value) IN "
+            f"(SELECT participant_id, city_id, dimension, value FROM {keys}))"
+        )
     return f"""
     SELECT lm.city_id, per.kind, per.period_start, per.period_end, lm.dimension, lm.value, lm.district_id,
            {_age_group("per.period_end", "lm.birth_date")} AS age_from, lm.sex, count(*) AS learners
@@ -1088,7 +1102,8 @@ def _added_keys(cursor) -> None:
         "SELECT DISTINCT a.participant_id, d.city_id, d.dimension, d.value, a.m AS month "
         "FROM _dash_added a JOIN dims d ON d.programme_id = a.programme_id "
         "WHERE NOT EXISTS (SELECT 1 FROM _dash_dirty_months w WHERE w.m = a.m) "
-        "AND NOT EXISTS (SELECT 1 FROM _dash_pairs p WHERE p.participant_id = a.participant_id AND p.m = a.m)"
+        "AND NOT EXISTS (SELECT 1 FROM _dash_pairs p WHERE p.participant_id = a.participant_id AND p.m = a.m) "
+        "ORDER BY 1, 2, 3, 4, 5"  # LearnerMonth's primary key order: its pages are looked up in turn
     )
     if not cursor.rowcount:
         return
@@ -1146,29 +1161,39 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     cursor.execute(
         "CREATE TEMP TABLE _dash_people ON COMMIT DROP AS "
         f"SELECT p.id AS participant_id, {_DISTRICT} AS district_id, p.sex, p.birth_date "
-        "FROM participants_participant p WHERE p.id IN (SELECT participant_id FROM _dash_lm_keys "
-        "UNION SELECT participant_id FROM _dash_lm_old UNION SELECT participant_id FROM _dash_added_keys)"
+        "FROM participants_participant p WHERE p.id = ANY (ARRAY(SELECT participant_id FROM _dash_lm_keys "
+        "UNION SELECT participant_id FROM _dash_lm_old UNION SELECT participant_id FROM _dash_added_keys))"
     )
     cursor.execute("ALTER TABLE _dash_people ADD PRIMARY KEY (participant_id)")
     cursor.execute(
         "CREATE TEMP TABLE _dash_lm_new ON COMMIT DROP AS SELECT k.*, p.district_id, p.sex, p.birth_date "
         "FROM _dash_lm_keys k JOIN _dash_people p ON p.participant_id = k.participant_id"
     )
-    # (b) the participants whose rows changed; `moved`: their attributes changed too
+    # (b) the participants whose rows changed; `moved`: their attributes changed too (one stored row
+    # tells: a person's rows always carry the same attributes, rewritten together in (d))
+    # The dimension values whose months changed (a person's other values count as before).
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_changed_keys ON COMMIT DROP AS "
+        "SELECT DISTINCT participant_id, city_id, dimension, value FROM ("
+        "  SELECT participant_id, city_id, dimension, value FROM "
+        "    (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new) AS gone"
+        "  UNION ALL SELECT participant_id, city_id, dimension, value FROM "
+        "    (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old) AS came"
+        "  UNION ALL SELECT participant_id, city_id, dimension, value FROM _dash_added_keys) AS d"
+    )
     cursor.execute(
         "CREATE TEMP TABLE _dash_changed ON COMMIT DROP AS "
-        "SELECT c.participant_id, p.participant_id IS NOT NULL AND EXISTS ("
-        "  SELECT 1 FROM dashboards_learnermonth l WHERE l.participant_id = c.participant_id"
-        "     AND (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
-        ") AS moved "
-        "FROM (SELECT DISTINCT participant_id FROM ("
-        "  SELECT participant_id FROM (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new) AS gone"
-        "  UNION ALL SELECT participant_id FROM (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old) AS came"
-        "  UNION ALL SELECT participant_id FROM _dash_added_keys) AS d) AS c "
+        "SELECT c.participant_id, p.participant_id IS NOT NULL AND COALESCE(("
+        "  SELECT (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
+        "    FROM dashboards_learnermonth l WHERE l.participant_id = c.participant_id LIMIT 1"
+        "), false) AS moved "
+        "FROM (SELECT DISTINCT participant_id FROM _dash_changed_keys) AS c "
         "LEFT JOIN _dash_people p ON p.participant_id = c.participant_id"
     )
     cursor.execute("ALTER TABLE _dash_changed ADD PRIMARY KEY (participant_id)")
     cursor.execute("ANALYZE _dash_changed")
+    cursor.execute("ALTER TABLE _dash_changed_keys ADD PRIMARY KEY (participant_id, city_id, dimension, value)")
+    cursor.execute("ANALYZE _dash_changed_keys")
     # (c) the periods to adjust: those of the dirty months, and of every month of a person who moved
     periods_prepare(
         cursor,
@@ -1189,11 +1214,12 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         _delta_counts(cursor, span, sign="-")
     # (d) the new rows of the changed participants, and their current attributes on all their rows
     # (through the primary key: as a join, a sequential scan of 33M rows at Bangkok scale)
-    cursor.execute(
-        "DELETE FROM dashboards_learnermonth l WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM "
-        "_dash_changed)) AND (l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months)) "
-        "OR (l.participant_id, l.month) IN (SELECT participant_id, m FROM _dash_pairs))"
-    )
+    if whole or pairs:
+        cursor.execute(
+            "DELETE FROM dashboards_learnermonth l WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM "
+            "_dash_changed)) AND (l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months)) "
+            "OR (l.participant_id, l.month) IN (SELECT participant_id, m FROM _dash_pairs))"
+        )
     cursor.execute(
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "
         "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed) "
@@ -1227,7 +1253,7 @@ def _delta_counts(cursor, span: dict, *, sign: str) -> None:
     expects a few dozen rows and sorts the ~230,000 expanded rows of 10,000 people at Bangkok
     scale (0.65 s of a 1.4 s statement)."""
     cursor.execute("SET LOCAL enable_sort = off")
-    counts = _counts_sql(people="_dash_changed", periods=_BUILT)
+    counts = _counts_sql(people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys")
     columns = "city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex"
     cursor.execute(
         f"INSERT INTO _dash_delta SELECT {columns}, {sign}learners FROM ({counts}) AS counted",
@@ -1241,6 +1267,7 @@ _UPSERT = """
                                                district_id, age_from, sex, learners)
     SELECT city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, abs(learners)
       FROM _dash_delta_sum WHERE learners {compare} 0
+     ORDER BY city_id, kind, period_end, dimension, value, district_id, age_from, sex
         ON CONFLICT ON CONSTRAINT dashboards_learnerperiod_cell
         DO UPDATE SET learners = lp.learners {sign} EXCLUDED.learners
     RETURNING lp.id, lp.learners, (lp.xmax = 0) AS inserted
