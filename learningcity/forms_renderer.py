@@ -85,7 +85,8 @@ def _formatted(value) -> str:
     return conditional_escape("%s" % (value,))  # noqa: UP031 (the filter's own operation)
 
 
-def _attrs(attrs: dict) -> str:
+def html_attributes(attrs: dict) -> str:
+    """The attributes of a widget's tag as Django's attrs.html writes them (in the dict's order)."""
     return "".join(
         f" {_text(name)}" if value is True else f' {_text(name)}="{_formatted(value)}"'
         for name, value in attrs.items()
@@ -96,7 +97,8 @@ def _attrs(attrs: dict) -> str:
 def _input(widget: dict) -> str:
     value = widget["value"]
     shown = f' value="{_formatted(value)}"' if value != None else ""  # noqa: E711 (the template's test)
-    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{_attrs(widget["attrs"])}>\n'
+    attrs = html_attributes(widget["attrs"])
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{attrs}>\n'
 
 
 def _input_option(widget: dict) -> str:
@@ -108,11 +110,12 @@ def _input_option(widget: dict) -> str:
 
 
 def _option(option: dict) -> str:
-    return f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>{_text(option["label"])}</option>\n'
+    attrs = html_attributes(option["attrs"])
+    return f'<option value="{_formatted(option["value"])}"{attrs}>{_text(option["label"])}</option>\n'
 
 
 def _select(widget: dict) -> str | None:
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{_text(widget["name"])}"{html_attributes(widget["attrs"])}>']
     for group_name, choices, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{_text(group_name)}">')

@@ -59,12 +59,17 @@ def catalogue_changed_receiver(sender, **kwargs) -> None:
     catalogue_changed()
 
 
+def generation() -> int:
+    """The current generation (started when the cache holds none)."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        _advance()
+        value = cache.get(GENERATION_KEY, 0)
+    return value
+
+
 def results_key(*, city_id: int, language: str, query: str) -> str:
     """The cache key of a results fragment: the generation, city, language and the query
     string as given (its order is kept in the fragment's page links)."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        _advance()
-        generation = cache.get(GENERATION_KEY, 0)
     digest = hashlib.sha256(query.encode()).hexdigest()
-    return f"catalogue:results:{generation}:{city_id}:{language}:{digest}"
+    return f"catalogue:results:{generation()}:{city_id}:{language}:{digest}"

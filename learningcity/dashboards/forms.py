@@ -8,17 +8,21 @@ beside its field; the page then shows the default for that field. Dates accept t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import asdict, dataclass
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from learningcity.dashboards.indicators import add_months, last_12_months, month_end
 from learningcity.dashboards.models import AGE_BANDS
 from learningcity.dates import BUDDHIST_ERA_OFFSET
+from learningcity.forms_renderer import html_attributes
 
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -146,6 +150,43 @@ class Filters:
         return urlencode(pairs)
 
 
+@functools.lru_cache(maxsize=16)
+def _options_html(options: tuple[tuple[str, str], ...]) -> str:
+    """The <option> elements of a list of (value, label), none selected: built once per list."""
+    return "".join(f'\n  <option value="{escape(value)}">{escape(label)}</option>' for value, label in options)
+
+
+class LongSelect(forms.Select):
+    """A <select> of a long list (the 2,000 providers of a Bangkok-scale city) written from one
+    string of options per list (cached), with the chosen value marked: Django builds a dict and
+    renders a template for every option of every request (~10 ms for 2,000)."""
+
+    options: tuple[tuple[str, str], ...] = ()
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = {"name": name, **self.build_attrs(self.attrs, attrs)}  # Django's order
+        html = _options_html(self.options)
+        chosen = "" if value is None else str(value[0] if isinstance(value, list | tuple) and value else value)
+        plain = f'<option value="{escape(chosen)}">'
+        if chosen or any(v == "" for v, _label in self.options[:1]):
+            html = html.replace(plain, f'<option value="{escape(chosen)}" selected>', 1)
+        return mark_safe(f"<select{html_attributes(final)}>{html}\n</select>")  # noqa: S308 - every part escaped above
+
+
+class LongChoiceField(forms.TypedChoiceField):
+    """A choice in a long list: checked against the set of its values (Django normalises the
+    whole list of choices twice whenever they are set) and drawn by LongSelect."""
+
+    widget = LongSelect
+
+    def set_options(self, options: list[tuple[str, str]]) -> None:
+        self.allowed = frozenset(value for value, _label in options)
+        self.widget.options = tuple(options)
+
+    def valid_value(self, value) -> bool:
+        return str(value) in getattr(self, "allowed", ())
+
+
 class DashboardFilterForm(forms.Form):
     """Period (a preset or from-to dates), district, age band, category, provider, grain and the
     indicators' month. Choices come from the view: the viewer's scope decides which providers
@@ -157,7 +198,7 @@ class DashboardFilterForm(forms.Form):
     district = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
     band = forms.ChoiceField(label=_("Age band"), required=False)
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
-    provider = forms.TypedChoiceField(label=_("Provider"), coerce=int, required=False, empty_value=None)
+    provider = LongChoiceField(label=_("Provider"), coerce=int, required=False, empty_value=None)
     grain = forms.ChoiceField(label=_("Over time by"), choices=GRAINS, required=False)
     month = forms.CharField(
         label=_("12 months ending with"),
@@ -176,9 +217,9 @@ class DashboardFilterForm(forms.Form):
         self.fields["district"].choices = [("", _("Whole city"))] + [(d["id"], d["name"]) for d in districts]
         self.fields["band"].choices = [("", _("All ages"))] + [(k, BAND_LABELS[k]) for k in AGE_BANDS]
         self.fields["category"].choices = [("", _("All categories"))] + [(c["id"], c["name"]) for c in categories]
-        provider_choices = [(p["id"], p["name"]) for p in providers]
-        self.fields["provider"].choices = (
-            provider_choices if provider_required else [("", _("All providers")), *provider_choices]
+        provider_choices = [(str(p["id"]), p["name"]) for p in providers]
+        self.fields["provider"].set_options(
+            provider_choices if provider_required else [("", str(_("All providers"))), *provider_choices]
         )
         self.provider_required = provider_required
         self.default_provider = providers[0]["id"] if providers else None

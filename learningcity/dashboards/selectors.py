@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Max, Q
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from learningcity.city.models import City, District, Population
 from learningcity.dashboards import indicators as ind
@@ -36,6 +36,7 @@ from learningcity.dashboards.models import (
     RefreshRun,
 )
 from learningcity.dates import format_local, format_year
+from programmes import catalogue_cache
 from programmes.models import Category, Course, Programme, Provider
 
 MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances", "learning_minutes", "completions")
@@ -93,7 +94,29 @@ def category_lookup() -> list[dict]:
     return rows
 
 
+# The city's provider list per (city, language, catalogue generation), in this process: read on
+# every dashboard page (2,000 rows at Bangkok scale, ~4 ms); the generation moves whenever a
+# provider is saved (programmes.catalogue_cache). A few lists are kept.
+_PROVIDER_LISTS: dict[tuple, list[dict]] = {}
+_PROVIDER_LISTS_KEPT = 8
+
+
 def provider_lookup(*, city: City, ids: tuple[int, ...] | None = None) -> list[dict]:
+    """The providers of `city` (or those of `ids`) by Thai name, each with its ``name`` in the
+    active language. The rows are shared between requests: read them, do not change them."""
+    if ids is not None:
+        return _provider_rows(city=city, ids=ids)
+    key = (city.pk, get_language(), catalogue_cache.generation())
+    rows = _PROVIDER_LISTS.get(key)
+    if rows is None:
+        rows = _provider_rows(city=city, ids=None)
+        if len(_PROVIDER_LISTS) >= _PROVIDER_LISTS_KEPT:
+            _PROVIDER_LISTS.clear()
+        _PROVIDER_LISTS[key] = rows
+    return list(rows)
+
+
+def _provider_rows(*, city: City, ids: tuple[int, ...] | None) -> list[dict]:
     queryset = Provider.objects.filter(city=city)
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
@@ -107,8 +130,6 @@ def provider_lookup(*, city: City, ids: tuple[int, ...] | None = None) -> list[d
 def _bilingual_namer():
     """A function giving a row's name in the active language (English when it has one), the
     language looked up once for a whole list (2,000 providers at Bangkok scale)."""
-    from django.utils.translation import get_language
-
     if (get_language() or "th").startswith("en"):
         return lambda row: row.get("name_en") or row["name_th"]
     return lambda row: row["name_th"]

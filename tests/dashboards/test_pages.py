@@ -5,6 +5,7 @@ The figures come from tests/dashboards/pages_world.py (summary rows inserted dir
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -639,3 +640,39 @@ def test_names_with_markup_are_escaped_in_tables_and_charts(client, world):
     selected = client.get("/en/dashboards/", {"provider": world["p1"].pk}).content.decode()
     assert f'<option value="{world["p1"].pk}" selected>&lt;script&gt;' in selected
     assert '<select name="provider" id="id_provider"' in selected
+
+
+# --- The provider filter: a long list drawn from one cached string --------------------------
+
+
+def _provider_select(response) -> str:
+    return re.search(r'<select[^>]*name="provider".*?</select>', response.content.decode(), re.S).group(0)
+
+
+def test_the_provider_filter_lists_every_provider_and_marks_the_chosen_one(client, world):
+    client.force_login(world["admin"])
+    select = _provider_select(client.get(EN_OVERVIEW))
+    assert '<option value="" selected>All providers</option>' in select
+    assert f'<option value="{world["p1"].pk}">Elderly school</option>' in select
+    chosen = _provider_select(client.get(EN_OVERVIEW, {"provider": world["p2"].pk}))
+    assert f'<option value="{world["p2"].pk}" selected>City library</option>' in chosen
+    assert '<option value="" selected>' not in chosen and chosen.count(" selected") == 1
+    refused = client.get(EN_OVERVIEW, {"provider": "999999999"})
+    assert refused.status_code == 400 and " selected" not in _provider_select(refused)
+    assert 'aria-invalid="true"' in _provider_select(refused)
+
+
+def test_a_managers_filter_offers_only_their_provider(client, world):
+    client.force_login(world["manager"])
+    select = _provider_select(client.get(EN_OVERVIEW, {"provider": world["p2"].pk}))
+    assert select.count("<option") == 1 and f'<option value="{world["p1"].pk}">Elderly school</option>' in select
+
+
+def test_a_provider_saved_since_appears_in_the_filter_with_its_name_escaped(client, world):
+    client.force_login(world["admin"])
+    client.get(EN_OVERVIEW)  # the list is kept for the next pages
+    provider = world["p1"]
+    provider.name_en = '<b>"Elderly" & school</b>'
+    provider.save()  # moves the catalogue's generation
+    select = _provider_select(client.get(EN_OVERVIEW))
+    assert "&lt;b&gt;&quot;Elderly&quot; &amp; school&lt;/b&gt;" in select and "<b>" not in select
