@@ -343,12 +343,7 @@ def courses_claim(cursor) -> int:
     """Move the courses marked for a check of their completions (DirtyCourse) into
     ``_dash_courses``, deleting the marks, as days_claim does for days and right after it.
     Returns the courses claimed."""
-    cursor.execute(
-        "CREATE TEMP TABLE _dash_courses ON COMMIT DROP AS "
-        "WITH claimed AS (DELETE FROM dashboards_dirtycourse RETURNING course_id) "
-        "SELECT DISTINCT course_id FROM claimed"
-    )
-    return cursor.rowcount
+    return _claim(cursor, into="_dash_courses", table="dashboards_dirtycourse", columns="course_id")
 
 
 def activity_incremental_write(cursor, *, today: dt.date) -> tuple[int, int]:
@@ -694,14 +689,22 @@ def days_claim(cursor) -> int:
     by a transaction still in progress is invisible to this DELETE and stays for the next run,
     so no change is lost, the refresh never waits for a web request, and writers never wait
     for each other on a shared row."""
-    cursor.execute("CREATE TEMP TABLE _dash_days (day date PRIMARY KEY) ON COMMIT DROP")
+    claimed = _claim(cursor, into="_dash_days", table="dashboards_dirtyday", columns="day")
+    cursor.execute("ALTER TABLE _dash_days ADD PRIMARY KEY (day)")  # days_add adds to it
+    return claimed
+
+
+def _claim(cursor, *, into: str, table: str, columns: str, distinct: bool = True) -> int:
+    """Move the rows of `table` (marks or changes written by the triggers) into the temporary
+    table `into` (`columns`, a RETURNING list; duplicates dropped when `distinct`), deleting
+    them, and analyse it. Returns the rows it holds."""
     cursor.execute(
-        "WITH claimed AS (DELETE FROM dashboards_dirtyday RETURNING day) "
-        "INSERT INTO _dash_days (day) SELECT DISTINCT day FROM claimed"
+        f"CREATE TEMP TABLE {into} ON COMMIT DROP AS WITH claimed AS (DELETE FROM {table} RETURNING {columns}) "
+        f"SELECT {'DISTINCT ' if distinct else ''}* FROM claimed"
     )
     claimed = cursor.rowcount
     if claimed:
-        cursor.execute("ANALYZE _dash_days")
+        cursor.execute(f"ANALYZE {into}")
     return claimed
 
 
@@ -709,12 +712,9 @@ def learner_marks_claim(cursor) -> int:
     """Move the learner months marked dirty (DirtyLearnerMonth) into ``_dash_learner_marks``
     (participant_id NULL: the whole month), deleting the marks, as days_claim does for days and
     right after it. Returns the marks claimed."""
-    cursor.execute(
-        "CREATE TEMP TABLE _dash_learner_marks ON COMMIT DROP AS "
-        "WITH claimed AS (DELETE FROM dashboards_dirtylearnermonth RETURNING participant_id, month) "
-        "SELECT DISTINCT participant_id, month AS m FROM claimed"
+    claimed = _claim(
+        cursor, into="_dash_learner_marks", table="dashboards_dirtylearnermonth", columns="participant_id, month AS m"
     )
-    claimed = cursor.rowcount
     cursor.execute("CREATE TEMP TABLE _dash_added (participant_id bigint, m date, programme_id bigint) ON COMMIT DROP")
     return claimed
 
@@ -722,15 +722,14 @@ def learner_marks_claim(cursor) -> int:
 def changes_claim(cursor) -> int:
     """Move the activity changes written by the triggers (ActivityChange) into ``_dash_changes``,
     deleting them, as days_claim does for days and right after it. Returns the rows claimed."""
-    cursor.execute(
-        "CREATE TEMP TABLE _dash_changes ON COMMIT DROP AS "
-        "WITH claimed AS (DELETE FROM dashboards_activitychange RETURNING session_id, day, course_id, "
-        "participant_id, enrolments, confirmed, waitlist_unmet, attendances) SELECT * FROM claimed"
+    # Not distinct: two statements that each added the same mark are two changes.
+    return _claim(
+        cursor,
+        into="_dash_changes",
+        table="dashboards_activitychange",
+        columns="session_id, day, course_id, participant_id, enrolments, confirmed, waitlist_unmet, attendances",
+        distinct=False,
     )
-    claimed = cursor.rowcount
-    if claimed:
-        cursor.execute("ANALYZE _dash_changes")
-    return claimed
 
 
 def learner_changes_claim(cursor) -> int:

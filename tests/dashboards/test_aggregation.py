@@ -16,6 +16,8 @@ from participants.models import Attendance, CompletionOverride, Enrolment, Parti
 from programmes.models import Course, Session
 from tests.dashboards.test_aggregation_support import (
     GENERATED_NOW,
+    NOW,
+    at,
     diff,
     expected,
     generate_tiny_city,
@@ -34,13 +36,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-BKK = dt.timezone(dt.timedelta(hours=7))
-NOW = dt.datetime(2026, 6, 20, 12, 0, tzinfo=BKK)
 TODAY = NOW.date()
-
-
-def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=BKK)
 
 
 def assert_tables_equal_raw(today: dt.date) -> None:

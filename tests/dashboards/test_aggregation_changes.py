@@ -22,7 +22,9 @@ from learningcity.dashboards.services import aggregates_rebuild, aggregates_refr
 from participants.models import Attendance, CompletionOverride, Enrolment
 from programmes.models import Session
 from tests.dashboards.test_aggregation_support import (
+    NOW,
     activity_snapshot,
+    at,
     diff,
     expected,
     expected_learners,
@@ -40,13 +42,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-BKK = dt.timezone(dt.timedelta(hours=7))
-NOW = dt.datetime(2026, 6, 20, 12, 0, tzinfo=BKK)
 MONDAYS = [dt.date(2026, 3, 2) + dt.timedelta(days=7 * n) for n in range(4)]
-
-
-def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=BKK)
 
 
 def assert_equals_raw_and_rebuild() -> None:
@@ -350,4 +346,17 @@ def test_after_the_migration_the_passed_last_days_fill_the_counted_completions(c
     assert DirtyDay.objects.filter(day=course.ends_on).exists()
     aggregates_refresh(now=NOW)
     assert completions() == 1 and len(counted()) == 1
+    assert_equals_raw_and_rebuild()
+
+
+def test_a_mark_changed_back_and_forth_before_the_refresh_counts_once(course, person):
+    aggregates_rebuild(now=NOW)
+    mark = Attendance.objects.create(
+        session=sessions(course)[0], participant=person, status="present", marked_at=at(MONDAYS[0], 11)
+    )
+    Attendance.objects.filter(pk=mark.pk).update(status="absent")
+    Attendance.objects.filter(pk=mark.pk).update(status="present")
+    assert [change[-1] for change in changes()] == [-1, 1, 1]  # two equal rows: both count
+    aggregates_refresh(now=NOW)
+    assert sum(ActivityDay.objects.values_list("attendances", flat=True)) == 1
     assert_equals_raw_and_rebuild()

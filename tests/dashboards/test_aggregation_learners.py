@@ -19,7 +19,7 @@ from learningcity.dashboards.models import (
 from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
 from participants.models import Attendance, Participant
 from programmes.models import Course, Programme, Session
-from tests.dashboards.test_aggregation_support import diff, expected_learners, learner_snapshot
+from tests.dashboards.test_aggregation_support import NOW, at, diff, expected_learners, learner_snapshot
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
@@ -32,12 +32,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-BKK = dt.timezone(dt.timedelta(hours=7))
-NOW = dt.datetime(2026, 6, 20, 12, 0, tzinfo=BKK)
-
-
-def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=BKK)
 
 
 def month_end(year: int, month: int) -> dt.date:

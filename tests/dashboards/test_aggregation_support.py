@@ -15,7 +15,16 @@ from participants.models import Attendance, Enrolment, Participant
 from participants.services import completion_compute
 from programmes.models import Course, Programme
 
-GENERATED_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+BKK = dt.timezone(dt.timedelta(hours=7))
+GENERATED_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=BKK)
+NOW = dt.datetime(2026, 6, 20, 12, 0, tzinfo=BKK)  # "now" of the hand-made cases
+
+
+def at(day: dt.date, hour: int = 9) -> dt.datetime:
+    """`hour` o'clock in Bangkok on `day`."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=BKK)
+
+
 MEASURES = ("enrolments", "confirmed", "waitlist_unmet", "attendances", "learning_minutes", "completions")
 ACTIVITY_KEY = ("day", "city_id", "district_id", "age_from", "sex", "provider_id", "category_id", "format")
 LEARNER_KEY = ("city_id", "kind", "period_start", "period_end", "dimension", "value", "district_id", "age_from", "sex")
