@@ -951,11 +951,6 @@ def periods_prepare(cursor, *, today: dt.date, months_sql: str, params=None, who
     return added
 
 
-def months_of_days_sql() -> str:
-    """The months of the claimed days."""
-    return "SELECT date_trunc('month', day)::date FROM _dash_days"
-
-
 def months_with_sessions_sql() -> str:
     """Every month with a non-cancelled session (for a full rebuild)."""
     return (

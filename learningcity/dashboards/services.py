@@ -29,7 +29,7 @@ import logging
 import re
 import time
 
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 from django.utils import timezone
 
 from learningcity.dashboards import aggregation
@@ -86,7 +86,7 @@ def _refresh_transaction():
             yield cursor
     finally:
         # A broken connection has lost the lock with its session.
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        with contextlib.suppress(Error), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
 
 
