@@ -25,6 +25,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+def loose_key(to: str, **options) -> models.ForeignKey:
+    """A foreign key of a summary or mark table: no database constraint, no index of its own, no
+    reverse accessor (see the module docstring); `options` may ask for an index or NULLs."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", **{"db_index": False, **options}
+    )
+
+
 class AgeGroup(models.IntegerChoices):
     """Fine age groups, by lower bound. Bands and SDG ranges are unions of these."""
 
@@ -85,26 +93,13 @@ class ActivityDay(ActivityMeasures):
     completions      enrolments completed, counted on the course's last day (rule or override)
     """
 
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    city = loose_key("city.City")
     day = models.DateField(_("day"))
-    district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
-    )
+    district = loose_key("city.District", null=True)
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
     sex = models.CharField(_("sex"), max_length=16)
-    provider = models.ForeignKey(
-        "programmes.Provider", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    category = models.ForeignKey(
-        "programmes.Category",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
+    provider = loose_key("programmes.Provider")
+    category = loose_key("programmes.Category", null=True)
     format = models.CharField(_("format"), max_length=16)
 
     class Meta:
@@ -137,9 +132,7 @@ class ActivityMonth(ActivityMeasures):
     Key columns are never NULL: ``district`` and ``category`` hold 0 where ActivityDay holds
     NULL (ids start at 1), so that every cell is found through the unique index."""
 
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    city = loose_key("city.City")
     month = models.DateField(_("month"))
     district_id = models.BigIntegerField(_("area"))
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
@@ -174,9 +167,7 @@ class ActivityTotal(ActivityMeasures):
     "week" (value: the ISO date of the Monday; the days of that week inside the month, so that
     weeks add up across months). Kept with ActivityMonth, from the same rows."""
 
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    city = loose_key("city.City")
     month = models.DateField(_("month"))
     dimension = models.CharField(_("split by"), max_length=12)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
@@ -216,17 +207,13 @@ class LearnerPeriod(models.Model):
         BLOCK = "block", _("Building block")
         FORMAT = "format", _("Format")
 
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    city = loose_key("city.City")
     kind = models.CharField(_("period"), max_length=12, choices=Kind.choices)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     dimension = models.CharField(_("split by"), max_length=12, choices=Dimension.choices)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
-    district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
-    )
+    district = loose_key("city.District", null=True)
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
     sex = models.CharField(_("sex"), max_length=16)
     learners = models.PositiveIntegerField(_("learners"))
@@ -258,9 +245,7 @@ class LearnerTotal(models.Model):
     What the pages read when no area or age band is chosen. Kept by the refresh jobs with
     LearnerPeriod (by difference for an incremental run)."""
 
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    city = loose_key("city.City")
     kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
@@ -290,18 +275,12 @@ class LearnerMonth(models.Model):
     derived from these rows: whole for a rebuild, by difference for an incremental refresh."""
 
     pk = models.CompositePrimaryKey("participant", "city", "dimension", "value", "month")
-    participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    city = models.ForeignKey(
-        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    participant = loose_key("participants.Participant")
+    city = loose_key("city.City")
     dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
     value = models.CharField(_("value"), max_length=32, blank=True, default="")
     month = models.DateField(_("month"))
-    district = models.ForeignKey(
-        "city.District", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
-    )
+    district = loose_key("city.District", null=True)
     sex = models.CharField(_("sex"), max_length=16)
     birth_date = models.DateField(_("birth date"))
 
@@ -362,14 +341,7 @@ class DirtyLearnerMonth(models.Model):
     Append-only, like DirtyDay."""
 
     id = models.BigAutoField(primary_key=True)
-    participant = models.ForeignKey(
-        "participants.Participant",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
+    participant = loose_key("participants.Participant", null=True)
     month = models.DateField(_("month"))
     marked_at = models.DateTimeField(_("marked"))
 
@@ -399,30 +371,10 @@ class ActivityChange(models.Model):
     like DirtyDay; claimed and deleted by the refresh in the transaction that applies them."""
 
     id = models.BigAutoField(primary_key=True)
-    session = models.ForeignKey(
-        "programmes.Session",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
+    session = loose_key("programmes.Session", null=True)
     day = models.DateField(_("day"), null=True)
-    course = models.ForeignKey(
-        "programmes.Course",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
-    participant = models.ForeignKey(
-        "participants.Participant",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    course = loose_key("programmes.Course", null=True)
+    participant = loose_key("participants.Participant")
     enrolments = models.IntegerField(_("enrolments"), default=0)
     confirmed = models.IntegerField(_("confirmed places"), default=0)
     waitlist_unmet = models.IntegerField(_("waiting-list demand"), default=0)
@@ -445,9 +397,7 @@ class DirtyCourse(models.Model):
     adds the difference to ActivityDay. Append-only, like DirtyDay."""
 
     id = models.BigAutoField(primary_key=True)
-    course = models.ForeignKey(
-        "programmes.Course", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    course = loose_key("programmes.Course")
     marked_at = models.DateTimeField(_("marked"))
 
     class Meta:
@@ -471,14 +421,8 @@ class CountedCompletion(models.Model):
         primary_key=True,
         related_name="+",
     )
-    course = models.ForeignKey("programmes.Course", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    participant = models.ForeignKey(
-        "participants.Participant",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    course = loose_key("programmes.Course", db_index=True)
+    participant = loose_key("participants.Participant")
     day = models.DateField(_("day"), db_index=True)
 
     class Meta:
