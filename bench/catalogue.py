@@ -198,14 +198,14 @@ def capture_sql(paths: list[tuple[str, dict]]) -> tuple[list[list[str]], list[in
 
 async def _sql_floor_async(url: str, work: list[list[str]], concurrency: int) -> dict:
     import psycopg
+    from django.conf import settings
 
+    options = settings.DATABASES["default"]["OPTIONS"].get("options", "")  # the app's planner settings
     queue = list(reversed(work))
     latencies: list[float] = []
 
     async def worker():
-        async with await psycopg.AsyncConnection.connect(
-            url, options="-c pg_trgm.word_similarity_threshold=0.35", autocommit=True
-        ) as conn:
+        async with await psycopg.AsyncConnection.connect(url, options=options, autocommit=True) as conn:
             while queue:
                 statements = queue.pop()
                 started = time.perf_counter()

@@ -404,6 +404,8 @@ class CityGenerator:
         return existing
 
     def _programmes(self) -> None:
+        from programmes.services import search_documents_write
+
         rng = self.rng
         s = self.scale
         categories = self._categories()
@@ -416,6 +418,7 @@ class CityGenerator:
         pick_provider = weighted_index([1 / (i + 1) ** 0.6 for i in range(s.providers)])
         published = self.now - dt.timedelta(days=HISTORY_DAYS + 30)
         slugs = list(categories)
+        documents: list[tuple[int, str, str, str, str]] = []  # search documents, written after the rows
 
         def programmes() -> Iterator[tuple]:
             for i in range(s.programmes):
@@ -450,19 +453,24 @@ class CityGenerator:
                     provider_names=names, category_names=cat_names,
                 )  # fmt: skip
                 fee = 0 if rng.random() < 0.7 else rng.choice([100, 200, 300, 500, 900])
+                documents.append((base + 1 + i, title_tok, meta_tok, body_tok, text))
                 yield (base + 1 + i, f"syn-{self.scale_name}-{i + 1}", title_th, title_en, summary_th, summary_en,
                        "", "", age_min, age_max, "th" if rng.random() < 0.9 else "both", fmt, fee, "", "", "", "",
-                       "", "published", published, published, published, title_tok, meta_tok, body_tok, text,
-                       provider, "{}", "{}")  # fmt: skip
+                       "", "published", published, published, published, provider, "{}", "{}")  # fmt: skip
 
         cols = ["id", "slug", "title_th", "title_en", "summary_th", "summary_en", "description_th",
                 "description_en", "age_min", "age_max", "language", "format", "fee", "fee_note_th", "fee_note_en",
                 "prerequisites_th", "prerequisites_en", "image", "status", "published_at", "created_at",
-                "updated_at", "search_title_tokens", "search_meta_tokens", "search_body_tokens", "search_text",
-                "provider_id",
+                "updated_at", "provider_id",
                 # the schedule summary: filled by programmes_refresh_schedule in _finish
                 "upcoming_session_starts", "upcoming_slots"]  # fmt: skip
         self._copy("programmes_programme", cols, programmes())
+        started = time.monotonic()
+        with self.conn.cursor() as cur:
+            search_documents_write(cur, documents)
+        self.counts["programmes_programmesearch"] = len(documents)
+        self.timings["programmes_programmesearch"] = time.monotonic() - started
+        self.log(f"  {'programmes_programmesearch':<36} {len(documents):>12,} rows {time.monotonic() - started:8.1f} s")
         mbase = self._base("programmes_programme_categories")
 
         def links() -> Iterator[tuple]:
@@ -756,6 +764,7 @@ def city_delete(*, raw_connection, scale: str) -> None:
         "DELETE FROM programmes_session WHERE course_id IN (SELECT id FROM syn_courses)",
         "DELETE FROM programmes_course WHERE id IN (SELECT id FROM syn_courses)",
         "DELETE FROM programmes_programme_categories WHERE programme_id IN (SELECT id FROM syn_programmes)",
+        "DELETE FROM programmes_programmesearch WHERE programme_id IN (SELECT id FROM syn_programmes)",
         "DELETE FROM programmes_programme WHERE id IN (SELECT id FROM syn_programmes)",
         "DELETE FROM programmes_venue WHERE city_id IN (SELECT id FROM city_city WHERE slug = %(slug)s)",
         "DELETE FROM programmes_providermembership WHERE user_id IN (SELECT id FROM syn_users)",
@@ -796,8 +805,9 @@ CHECKSUM_QUERIES = {
         WHERE u.email LIKE %(domain)s""",
     "programmes": """
         SELECT md5(string_agg(concat_ws('|', p.slug, p.title_th, p.title_en, p.age_min, p.age_max, p.format, p.fee,
-               p.search_title_tokens, p.search_meta_tokens, p.search_text), ',' ORDER BY p.slug))
+               d.search_vector, d.search_text), ',' ORDER BY p.slug))
         FROM programmes_programme p JOIN programmes_provider v ON v.id = p.provider_id
+        JOIN programmes_programmesearch d ON d.programme_id = p.id
         JOIN city_city c ON c.id = v.city_id WHERE c.slug = %(slug)s""",
     "courses": """
         SELECT md5(string_agg(concat_ws('|', p.slug, c.starts_on, c.ends_on, c.capacity, c.seats_taken,

@@ -7,7 +7,7 @@ admin and raw SQL included, can store an impossible row. Writes that need more t
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -250,11 +250,8 @@ class Programme(models.Model):
     the schedule changes rarely (course/session services refresh it, a nightly job moves it on
     as time passes).
 
-    Search: three token columns hold pythainlp-segmented, lower-cased words (titles; summary,
-    provider and category names; description), weighted A/B/C in the generated, GIN-indexed
-    `search_vector`; `search_text` is the unsegmented, lower-cased titles/summaries/provider/
-    category names under a trigram GIN index for substrings (Thai sub-words) and misspellings.
-    See programmes/search.py."""
+    Search reads the programme's narrow `ProgrammeSearch` row (`search_document`), never this
+    wide row. See programmes/search.py."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -337,19 +334,6 @@ class Programme(models.Model):
         verbose_name=_("upcoming weekdays and evenings"),
     )
 
-    # Search document (services.programme_search_refresh).
-    search_title_tokens = models.TextField(blank=True, default="", editable=False)
-    search_meta_tokens = models.TextField(blank=True, default="", editable=False)
-    search_body_tokens = models.TextField(blank=True, default="", editable=False)
-    search_text = models.TextField(blank=True, default="", editable=False)
-    search_vector = models.GeneratedField(
-        expression=SearchVector("search_title_tokens", config="simple", weight="A")
-        + SearchVector("search_meta_tokens", config="simple", weight="B")
-        + SearchVector("search_body_tokens", config="simple", weight="C"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
@@ -390,8 +374,6 @@ class Programme(models.Model):
             models.Index(fields=["status", "next_start"], name="programme_status_next_start"),
             models.Index(fields=["provider", "status"], name="programme_provider_status"),
             models.Index(fields=["status", "age_min", "age_max"], name="programme_status_ages"),
-            GinIndex(fields=["search_vector"], name="programme_search_vector_gin"),
-            GinIndex(OpClass(F("search_text"), name="gin_trgm_ops"), name="programme_search_text_trgm"),
             GinIndex(fields=["upcoming_slots"], name="programme_upcoming_slots_gin"),
         ]
 
@@ -430,6 +412,49 @@ class Programme(models.Model):
     @property
     def is_pending_review(self) -> bool:
         return self.status == self.Status.PENDING_REVIEW
+
+
+class ProgrammeSearch(models.Model):
+    """A programme's search document: one narrow row per programme, all that a search reads.
+
+    A search for a common word (สวน is in 23 % of a Bangkok-sized catalogue) visits thousands of
+    rows; the programme's own row is ~2.3 KB with its long columns compressed, so reading it
+    for each match cost more than the search (docs/benchmarks.md). This row holds:
+    - what services.programme_search_refresh writes: `search_text`, the unsegmented, lower-cased
+      titles, summaries, provider and category names (trigram GIN: substrings such as Thai
+      sub-words, and misspellings), and `search_vector`, pythainlp-segmented words of titles (A),
+      summaries and names (B) and descriptions and prerequisites (C) (GIN);
+    - copies kept by database triggers (migration 0006, function programmes_search_sync) on
+      every write of a programme or a provider, whatever writes it: `listed` (published by an
+      active provider), `city`, `next_start` (the order among equals) and the lower-cased titles
+      (the reader's-language title bonus).
+    Its text columns are stored uncompressed (STORAGE EXTERNAL): inline while the row is short,
+    so a match costs no decompression; a long vector moves out of line, read only for the few
+    rows ranked in full."""
+
+    programme = models.OneToOneField(
+        Programme, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    listed = models.BooleanField(default=False, editable=False)
+    city = models.ForeignKey(
+        "city.City", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", editable=False
+    )
+    next_start = models.DateTimeField(null=True, editable=False)
+    title_th_lower = models.TextField(default="", editable=False)
+    title_en_lower = models.TextField(default="", editable=False)  # the Thai title when there is no English one
+    search_text = models.TextField(default="", editable=False)
+    search_vector = SearchVectorField(default="", editable=False)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="programmesearch_vector_gin"),
+            GinIndex(OpClass(F("search_text"), name="gin_trgm_ops"), name="programmesearch_text_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.programme_id)
 
 
 class Course(models.Model):

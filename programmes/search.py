@@ -20,15 +20,22 @@ segmented the same way. Three index-assisted ways to match, OR-ed (a BitmapOr of
 The WHERE is a bare OR of these three, so PostgreSQL can answer it with a BitmapOr of the
 GIN indexes; any extra condition inside the OR (a similarity recheck) made it scan the table.
 
-Ranking: a quick rank for every match, ts_rank with weights title (A) 1.0 > summary,
-provider, category (B) 0.4 > description (C) 0.2, plus a bonus when the title in the
-reader's language contains the query; then, for the best RERANK_DEPTH by the quick rank
-only (word_similarity costs ~50 µs a row, and a common word matches thousands), word
-similarity against titles/summaries/names (which excludes the description) and against the
-title. The rest follow in quick-rank order. So a title match ranks above a description-only
-match, and a query that matches 4,550 programmes computes 100 similarities, not 9,100.
-Use it under a paginator that fetches the page's ids first (selectors.CappedPaginator):
-ranking then sorts bare programme rows, not rows with every select_related join."""
+Everything a search reads is in the programme's narrow ProgrammeSearch row (its
+`search_document`): DocumentSearch searches those rows alone (the catalogue, which takes its
+listing and city from them too), `programme_search` the same through a join from any
+programme queryset.
+
+Ranking: a quick rank for every match that reads no vector: a bonus when the title in the
+reader's language contains the query, a smaller one when the titles, summaries or names do
+(a match only in the description has neither); ties go to the soonest next start. Then, for
+the best RERANK_DEPTH by the quick rank only (a common word matches thousands; ts_rank and
+word similarity read the vector and text of each), ts_rank with weights title (A) 1.0 >
+summary, provider, category (B) 0.4 > description (C) 0.2, plus word similarity against
+titles/summaries/names and against the title. The rest follow in quick-rank order. So a
+title match ranks above a description-only match, and a query that matches 4,550 programmes
+computes 100 full ranks, not 4,550.
+Use it under a paginator that fetches the page's ids first (selectors.CappedPaginator,
+selectors.RankedPaginator): ranking then sorts narrow rows, not rows with every join."""
 
 from __future__ import annotations
 
@@ -36,9 +43,10 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When, Window
-from django.db.models.functions import Coalesce, Lower, NullIf, RowNumber
+from django.db.models import Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 
+from programmes.models import ProgrammeSearch
 from programmes.services import normalise_text, segment
 
 MAX_QUERY_LENGTH = 200
@@ -46,7 +54,8 @@ FUZZY_MIN_LENGTH = 4
 # ts_rank weights in PostgreSQL's order {D, C, B, A}.
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 SIMILARITY_FACTOR = 0.5
-TITLE_BONUS = 0.3
+TITLE_BONUS = 0.3  # the title in the reader's language contains the query
+TEXT_BONUS = 0.2  # titles, summaries, provider or category names contain it
 RERANK_DEPTH = 100  # matches that get the full rank (pages 1-5)
 BEYOND_RERANK = 100.0  # puts the others below them (ranks are at most ~3)
 
@@ -62,65 +71,117 @@ def normalise_query(q: str | None) -> str:
 
 def programme_search(queryset: QuerySet, q: str | None, language: str = "th") -> QuerySet:
     """`queryset` (of Programme) filtered to matches of `q`, annotated with `rank` and
-    ordered best first (then soonest next start). An empty query filters nothing
-    (rank 0, order unchanged)."""
+    ordered best first (then soonest next start), reading each programme's search document
+    through a join; one statement. An empty query filters nothing (rank 0, order unchanged).
+    The catalogue's pages use DocumentSearch instead (the same matches and order)."""
     query = normalise_query(q)
     if not query:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
-
-    # A plain OR of conditions that each have a GIN index, so PostgreSQL answers it with a
-    # BitmapOr of index scans (an extra AND-ed recheck in the OR made it scan the table).
-    match = Q(search_text__contains=query)
-    quick_rank = Value(0.0, output_field=FloatField())
-
-    words = segment(query)
-    if words:
-        tsquery = SearchQuery(" ".join(words), config="simple", search_type="plain")
-        match |= Q(search_vector=tsquery)
-        quick_rank = quick_rank + SearchRank(F("search_vector"), tsquery, weights=RANK_WEIGHTS)
-
-    fuzzy = _LATIN.search(query) and not _THAI.search(query) and len(query) >= FUZZY_MIN_LENGTH
-    if fuzzy and not _exists_or_set_fuzzy_threshold(queryset.filter(match), fuzzy_threshold(query)):
-        # Nothing has the words: look for misspellings. `%>` finds the candidates through the
-        # trigram index at the connection's pg_trgm.word_similarity_threshold, set here to
-        # this query's threshold: short words must score higher, or "yoga" would match any
-        # "ga " (at 0.35, 7,000 of 20,000 programmes, each rechecked at ~40 µs). Only as a
-        # fallback: a common word's trigrams are in thousands of documents ("programing"
-        # rechecks 9,600 at large scale, 380 ms), and with exact matches they only added
-        # near-misses at the end of the list.
-        match |= Q(search_text__trigram_word_similar=query)
-
-    if (language or "th").startswith("en"):
-        title = Coalesce(NullIf(Lower("title_en"), Value("")), Lower("title_th"))
-    else:
-        title = Lower("title_th")
-    quick_rank = quick_rank + Case(
-        When(Q(search_title_lower__contains=query), then=Value(TITLE_BONUS)),
-        default=Value(0.0),
-        output_field=FloatField(),
+    terms = _Terms(queryset, query, language, document="search_document__")
+    # The full rank through a subquery on each of the best RERANK_DEPTH's own document, so the
+    # sorts under the window carry narrow rows, not the text and vector.
+    full_rank = (
+        ProgrammeSearch.objects.filter(pk=OuterRef("pk")).annotate(search_depth=terms.depth).values("search_depth")
     )
-    quick_order = [F("search_quick_rank").desc(), F("next_start").asc(nulls_last=True), F("pk").asc()]
-    # The word similarities cost ~50 µs a row: only the best RERANK_DEPTH by the quick rank
-    # (ts_rank + title bonus) get them; the rest follow, in quick-rank order.
     rank = Case(
-        When(
-            Q(search_position__lte=RERANK_DEPTH),
-            then=F("search_quick_rank")
-            + SIMILARITY_FACTOR * TrigramWordSimilarity(Value(query), "search_text")
-            + SIMILARITY_FACTOR * TrigramWordSimilarity(Value(query), "search_title_lower"),
-        ),
+        When(Q(search_position__lte=RERANK_DEPTH), then=F("search_quick_rank") + Subquery(full_rank)),
         default=F("search_quick_rank") - Value(BEYOND_RERANK),
         output_field=FloatField(),
     )
-
     return (
-        queryset.filter(match)
-        .annotate(search_title_lower=title)
-        .annotate(search_quick_rank=quick_rank)
-        .annotate(search_position=Window(RowNumber(), order_by=quick_order))
+        queryset.filter(terms.match)
+        .annotate(search_quick_rank=terms.quick_rank)
+        .annotate(search_position=Window(RowNumber(), order_by=QUICK_ORDER))
         .annotate(rank=rank)
         .order_by("-rank", F("next_start").asc(nulls_last=True), "pk")
     )
+
+
+class DocumentSearch:
+    """A search over ProgrammeSearch rows alone (the catalogue): `matches`, the documents that
+    match (for a count), and `page()`, a slice of their programme ids in programme_search's
+    order with the number of matches. `q` must not normalise to "" (normalise_query)."""
+
+    def __init__(self, documents: QuerySet, q: str, language: str = "th") -> None:
+        self.query = normalise_query(q)
+        self.terms = _Terms(documents, self.query, language, document="")
+        self.matches = documents.filter(self.terms.match)
+
+    def page(self, *, offset: int, limit: int) -> tuple[list[int], int | None]:
+        """Ids [offset:offset + limit] in rank order, and the number of matches (None when the
+        slice is empty past the first page: unknown). Within the best RERANK_DEPTH, two
+        statements: those ids by quick rank with the count (`count(*) OVER ()`: ranking visits
+        every match anyway) and their full rank (its terms, ~50 µs a row, read 100 rows); past
+        them, one statement."""
+        ranked = (
+            self.matches.annotate(search_quick_rank=self.terms.quick_rank, search_matches=Window(Count("pk")))
+            .order_by(*QUICK_ORDER)
+            .values_list("pk", "search_quick_rank", "next_start", "search_matches")
+        )
+        if offset >= RERANK_DEPTH:
+            rows = list(ranked[offset : offset + limit])
+            return [row[0] for row in rows], (rows[0][3] if rows else None)
+        rows = list(ranked[: max(RERANK_DEPTH, offset + limit)])
+        if not rows:
+            return [], 0
+        head = rows[:RERANK_DEPTH]
+        depth = dict(
+            ProgrammeSearch.objects.filter(pk__in=[row[0] for row in head])
+            .annotate(search_depth=self.terms.depth)
+            .values_list("pk", "search_depth")
+        )
+        head.sort(key=lambda row: (-(row[1] + depth[row[0]]), row[2] is None, row[2], row[0]))
+        ordered = head + rows[RERANK_DEPTH:]
+        return [row[0] for row in ordered[offset : offset + limit]], rows[0][3]
+
+
+QUICK_ORDER = [F("search_quick_rank").desc(), F("next_start").asc(nulls_last=True), F("pk").asc()]
+
+
+class _Terms:
+    """What a search of `query` matches and how it ranks, on a queryset whose search
+    document's fields are reached by the prefix `document` ("" on ProgrammeSearch itself):
+    - `match`: a Q, a plain OR of conditions that each have a GIN index, so PostgreSQL answers
+      it with a BitmapOr of index scans (an extra AND-ed recheck in the OR made it scan the
+      table); deciding on the misspelling fallback runs one statement;
+    - `quick_rank`: the title and text bonuses (reads no vector);
+    - `depth`: what the best RERANK_DEPTH add to it, an expression on ProgrammeSearch: ts_rank
+      and the word similarities against the text and the title."""
+
+    def __init__(self, queryset: QuerySet, query: str, language: str, *, document: str) -> None:
+        text = f"{document}search_text"
+        match = Q(**{f"{text}__contains": query})
+        words = segment(query)
+        tsquery = SearchQuery(" ".join(words), config="simple", search_type="plain") if words else None
+        if tsquery is not None:
+            match |= Q(**{f"{document}search_vector": tsquery})
+
+        fuzzy = _LATIN.search(query) and not _THAI.search(query) and len(query) >= FUZZY_MIN_LENGTH
+        if fuzzy and not _exists_or_set_fuzzy_threshold(queryset.filter(match), fuzzy_threshold(query)):
+            # Nothing has the words: look for misspellings. `%>` finds the candidates through
+            # the trigram index at the connection's pg_trgm.word_similarity_threshold, set here
+            # to this query's threshold: short words must score higher, or "yoga" would match
+            # any "ga " (at 0.35, 7,000 of 20,000 programmes, each rechecked at ~40 µs). Only as
+            # a fallback: a common word's trigrams are in thousands of documents ("programing"
+            # rechecks 9,600 at large scale, 380 ms), and with exact matches they only added
+            # near-misses at the end of the list.
+            match |= Q(**{f"{text}__trigram_word_similar": query})
+        self.match = match
+
+        title = "title_en_lower" if (language or "th").startswith("en") else "title_th_lower"
+        self.quick_rank = _bonus(Q(**{f"{document}{title}__contains": query}), TITLE_BONUS) + _bonus(
+            Q(**{f"{text}__contains": query}), TEXT_BONUS
+        )
+        depth = SIMILARITY_FACTOR * TrigramWordSimilarity(Value(query), "search_text") + SIMILARITY_FACTOR * (
+            TrigramWordSimilarity(Value(query), title)
+        )
+        if tsquery is not None:
+            depth = depth + SearchRank(F("search_vector"), tsquery, weights=RANK_WEIGHTS)
+        self.depth = depth
+
+
+def _bonus(condition: Q, value: float) -> Case:
+    return Case(When(condition, then=Value(value)), default=Value(0.0), output_field=FloatField())
 
 
 def _exists_or_set_fuzzy_threshold(matches: QuerySet, threshold: float) -> bool:

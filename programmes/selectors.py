@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
@@ -28,14 +28,23 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.functions import Cast, Power
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from learningcity.city.models import City, District
-from programmes.models import Category, Course, Programme, Provider, ProviderMembership, Session, Venue
-from programmes.search import programme_search
+from programmes.models import (
+    Category,
+    Course,
+    Programme,
+    ProgrammeSearch,
+    Provider,
+    ProviderMembership,
+    Session,
+    Venue,
+)
+from programmes.search import DocumentSearch, normalise_query, programme_search
 from programmes.services import EVENING_FROM_HOUR, EVENING_SLOT
 
 # Age bands of DOMAIN.md: (youngest, oldest or None for no upper limit).
@@ -185,20 +194,44 @@ def _upcoming_session_filter(
     if evening:
         conditions.append("EXTRACT(hour FROM t AT TIME ZONE %s) >= %s")
         params += [timezone.get_current_timezone_name(), EVENING_FROM_HOUR]
-    # Only the fixed fragments above are joined into the SQL; every value is a bound parameter.
-    exists = RawSQL(  # noqa: S611
-        'EXISTS (SELECT 1 FROM unnest("programmes_programme"."upcoming_session_starts") AS upcoming(t) WHERE '
-        + " AND ".join(conditions)
-        + ")",
-        params,
-        output_field=BooleanField(),
-    )
+    exists = _UpcomingSessionMatch(" AND ".join(conditions), params)
     if days or evening:
         slots = [EVENING_SLOT + day for day in sorted(days or range(1, 8))] if evening else sorted(days)
         prefilter = Q(upcoming_slots__overlap=slots)
     else:
         prefilter = ~Q(upcoming_session_starts=[])
     return prefilter & Q(exists)
+
+
+class _UpcomingSessionMatch(Expression):
+    """`EXISTS (SELECT 1 FROM unnest(<the programme's upcoming_session_starts>) AS upcoming(t)
+    WHERE <conditions on t>)`. The column is compiled as a column (so it takes the alias a
+    subquery gives the table); `conditions` are fixed SQL fragments, every value in `params`."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, conditions: str, params: list) -> None:
+        super().__init__()
+        self.starts = F("upcoming_session_starts")
+        self.conditions = conditions
+        self.params = params
+
+    def get_source_expressions(self):
+        return [self.starts]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.starts,) = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.starts = self.starts.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        starts, starts_params = compiler.compile(self.starts)
+        sql = f"EXISTS (SELECT 1 FROM unnest({starts}) AS upcoming(t) WHERE {self.conditions})"
+        return sql, [*starts_params, *self.params]
 
 
 def programme_get(*, slug: str, published_only: bool = True, now: dt.datetime | None = None) -> Programme | None:
@@ -280,6 +313,44 @@ class CappedPaginator(Paginator):
         return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
 
 
+class RankedPaginator(CappedPaginator):
+    """The pages of a search over search documents (search.DocumentSearch): a page's programme
+    ids in rank order come with the number of matches, then the cards' rows from `rows` (a
+    Programme queryset with its joins). The count is capped like CappedPaginator's; a page
+    past the end asks for the count alone, then shows the last."""
+
+    def __init__(self, search: DocumentSearch, rows: QuerySet[Programme], per_page, **kwargs) -> None:
+        super().__init__(search.matches.order_by("pk"), per_page, **kwargs)
+        self.search = search
+        self.rows = rows
+        self._fetched: dict[int, list[int]] = {}
+
+    def _ids(self, number: int) -> list[int]:
+        """The programme ids of page `number`, fetched once; notes the count when it comes."""
+        if number not in self._fetched:
+            ids, matches = self.search.page(offset=(number - 1) * self.per_page, limit=self.per_page)
+            if matches is not None and "counted" not in self.__dict__:
+                self.__dict__["counted"] = min(matches, self.cap + 1)
+            self._fetched[number] = ids
+        return self._fetched[number]
+
+    def get_page(self, number):
+        try:
+            asked = int(number)
+        except (TypeError, ValueError):
+            asked = 1
+        if 1 <= asked <= math.ceil(self.cap / self.per_page):
+            self._ids(asked)  # the page asked for, and with it the count
+        return super().get_page(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        shown = min(self.per_page, self.count - (number - 1) * self.per_page)
+        ids = self._ids(number)[: max(shown, 0)]
+        rows = {row.pk: row for row in self.rows.filter(pk__in=ids).order_by()} if ids else {}
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 SORT_RELEVANCE = "relevance"
 SORT_SOONEST = "soonest"
 SORT_NEWEST = "newest"
@@ -309,14 +380,43 @@ def programme_catalogue(
       equirectangular approximation, fine at city scale; online courses last), or, without
       a location, courses in `near_district` first, then soonest.
 
-    Cards cost no query of their own (programme_list_published's joins)."""
-    queryset = programme_filter(programme_list_published(city=city), now=now, **filters)
-    if instruction_language:
-        languages = [instruction_language]
-        if instruction_language in (Programme.Language.THAI, Programme.Language.ENGLISH):
-            languages.append(Programme.Language.BOTH)
-        queryset = queryset.filter(language__in=languages)
+    Cards cost no query of their own (programme_list_published's joins). A page of it:
+    catalogue_paginator, which ranks a search over the search documents alone."""
+    queryset = _instruction_language(
+        programme_filter(programme_list_published(city=city), now=now, **filters), instruction_language
+    )
     return programme_order(queryset, sort=sort, lat=lat, lng=lng, near_district=near_district, q=filters.get("q"))
+
+
+def _instruction_language(queryset: QuerySet[Programme], instruction_language: str | None) -> QuerySet[Programme]:
+    if not instruction_language:
+        return queryset
+    languages = [instruction_language]
+    if instruction_language in (Programme.Language.THAI, Programme.Language.ENGLISH):
+        languages.append(Programme.Language.BOTH)
+    return queryset.filter(language__in=languages)
+
+
+def catalogue_paginator(*, city: City | None, per_page: int, now: dt.datetime | None = None, **kwargs) -> Paginator:
+    """The pages of programme_catalogue(city=city, **kwargs). A search in relevance order
+    (the default with a query) ranks the narrow search documents (listed, of `city`) and
+    reads the programmes' rows only for the filters in force and the page's cards
+    (RankedPaginator); anything else pages programme_catalogue (CappedPaginator)."""
+    q, sort = kwargs.get("q"), kwargs.get("sort")
+    if not normalise_query(q) or sort not in (None, "", SORT_RELEVANCE):
+        return CappedPaginator(programme_catalogue(city=city, now=now, **kwargs), per_page)
+    language = kwargs.get("language", "th")
+    filters = {k: v for k, v in kwargs.items() if k not in ("q", "language", "sort", "lat", "lng", "near_district")}
+    instruction_language = filters.pop("instruction_language", None)
+    documents = ProgrammeSearch.objects.filter(listed=True)
+    if city is not None:
+        documents = documents.filter(city=city)
+    narrowed = _instruction_language(
+        programme_filter(Programme.objects.all(), now=now, **filters), instruction_language
+    )
+    if narrowed.query.has_filters():
+        documents = documents.filter(programme__in=narrowed.values("pk"))
+    return RankedPaginator(DocumentSearch(documents, q, language), programme_list_published(city=city), per_page)
 
 
 def programme_order(

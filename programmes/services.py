@@ -21,7 +21,7 @@ from decimal import Decimal
 import nh3
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -105,7 +105,9 @@ def _tokens(*texts: str) -> str:
     return " ".join(tok for text in texts if text for tok in segment(text))
 
 
-def _search_fields(programme: Programme) -> dict[str, str]:
+def _search_fields(programme: Programme) -> tuple[int, str, str, str, str]:
+    """A programme's search document as written by search_documents_write: (id, title words,
+    summary/provider/category words, description/prerequisite words, plain text)."""
     provider = programme.provider
     categories = list(programme.categories.all())
     category_names = [name for c in categories for name in (c.name_th, c.name_en) if name]
@@ -118,26 +120,45 @@ def _search_fields(programme: Programme) -> dict[str, str]:
         *provider_names,
         *category_names,
     ]
-    return {
-        "search_title_tokens": _tokens(programme.title_th, programme.title_en),
-        "search_meta_tokens": _tokens(programme.summary_th, programme.summary_en, *provider_names, *category_names),
-        "search_body_tokens": _tokens(
+    return (
+        programme.pk,
+        _tokens(programme.title_th, programme.title_en),
+        _tokens(programme.summary_th, programme.summary_en, *provider_names, *category_names),
+        _tokens(
             html_to_text(programme.description_th),
             html_to_text(programme.description_en),
             programme.prerequisites_th,
             programme.prerequisites_en,
         ),
-        "search_text": "\n".join(normalise_text(text).lower() for text in plain if text),
-    }
+        "\n".join(normalise_text(text).lower() for text in plain if text),
+    )
 
 
-SEARCH_FIELDS = ["search_title_tokens", "search_meta_tokens", "search_body_tokens", "search_text"]
+def search_documents_write(cursor, documents: Sequence[tuple[int, str, str, str, str]]) -> None:
+    """Write search documents (programme id, title words, summary/name words, body words, plain
+    text) into ProgrammeSearch, weighting the words A/B/C, in one statement on `cursor` (Django's
+    or a raw psycopg one: the generator uses this too). The listing columns come from the
+    programmes themselves (programmes_search_sync, migration 0006), so a programme whose
+    document row is missing (a bulk load with triggers off) gets one."""
+    if not documents:
+        return
+    ids, titles, metas, bodies, texts = (list(column) for column in zip(*documents, strict=True))
+    cursor.execute("SELECT programmes_search_sync(%s::bigint[])", [ids])
+    cursor.execute(
+        "UPDATE programmes_programmesearch AS d SET search_text = doc.text, search_vector ="
+        " setweight(to_tsvector('simple', doc.title), 'A') || setweight(to_tsvector('simple', doc.meta), 'B')"
+        " || setweight(to_tsvector('simple', doc.body), 'C')"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS doc(id, title, meta, body, text)"
+        " WHERE d.programme_id = doc.id",
+        [ids, titles, metas, bodies, texts],
+    )
 
 
 def programme_search_refresh(*, programme_ids: Iterable[int] | None = None, batch_size: int = 500) -> int:
-    """Recompute the search document of the given programmes (all when None). Three queries
-    a batch (programmes+providers, categories, one bulk UPDATE); pythainlp segments about
-    5,000 short texts a second after its first load. Returns the number of rows written."""
+    """Recompute the search document of the given programmes (all when None). Four queries
+    a batch (programmes+providers, categories, the document rows made sure of, one UPDATE);
+    pythainlp segments about 5,000 short texts a second after its first load. Returns the
+    number of programmes written."""
     queryset = Programme.objects.select_related("provider").prefetch_related("categories").order_by("pk")
     if programme_ids is not None:
         ids = sorted(set(programme_ids))
@@ -150,11 +171,9 @@ def programme_search_refresh(*, programme_ids: Iterable[int] | None = None, batc
         batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
         if not batch:
             return written
-        for programme in batch:
-            for field, value in _search_fields(programme).items():
-                setattr(programme, field, value)
-        with transaction.atomic():
-            Programme.objects.bulk_update(batch, SEARCH_FIELDS)
+        documents = [_search_fields(programme) for programme in batch]
+        with transaction.atomic(), connection.cursor() as cursor:
+            search_documents_write(cursor, documents)
             catalogue_changed()
         written += len(batch)
         last_pk = batch[-1].pk
@@ -501,7 +520,6 @@ def programme_update(*, programme: Programme, categories: Iterable[Category] | N
     if categories is not None:
         programme.categories.set(list(categories))
     programme_search_refresh(programme_ids=[programme.pk])
-    programme.refresh_from_db(fields=SEARCH_FIELDS)
     return programme
 
 

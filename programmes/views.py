@@ -27,8 +27,8 @@ from programmes.catalogue_cache import RESULTS_SECONDS, results_key
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
 from programmes.selectors import (
-    CappedPaginator,
     catalogue_districts,
+    catalogue_paginator,
     category_list,
     course_sessions,
     programme_catalogue,
@@ -63,8 +63,8 @@ def _page(request: HttpRequest, paginator: Paginator):
 
 def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: str) -> str:
     """The rendered results (count, notices, filter chips, cards, pages) for the request's query."""
-    queryset = programme_catalogue(city=city, **form.selector_kwargs(language=language))
-    page_obj, page_notice = _page(request, CappedPaginator(queryset, PAGE_SIZE))
+    paginator = catalogue_paginator(city=city, per_page=PAGE_SIZE, **form.selector_kwargs(language=language))
+    page_obj, page_notice = _page(request, paginator)
     parts = form.filter_parts()
 
     # Nothing found: suggest dropping the filter whose removal finds the most (one COUNT per

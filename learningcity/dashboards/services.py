@@ -42,6 +42,8 @@ REFRESH_LOCK_KEY = 0x64617368627264
 NO_OP_RUNS_KEPT = dt.timedelta(days=7)
 WORK_MEM = "256MB"  # per sort or hash of the refresh queries, for this transaction only
 MAINTENANCE_WORK_MEM = "512MB"  # the rebuild's index builds (LearnerMonth's, dropped for the load)
+PARALLEL_WORKERS = 2  # PostgreSQL's default max_parallel_workers_per_gather (the web connections': 0)
+RANDOM_PAGE_COST = 4  # PostgreSQL's default (the web connections': 1.1)
 
 
 def _log_step(execute, sql, params, many, context):
@@ -98,6 +100,10 @@ def _prepare(cursor) -> None:
     # rows: 0.3-0.7 s of compiling per statement, most of an incremental run. The rebuild, which
     # does read millions of rows, switches it back on.
     cursor.execute("SET LOCAL jit = off")
+    # The connection's planner settings are for web requests (settings, DATABASES options); the
+    # refresh keeps PostgreSQL's defaults, with which it was measured (docs/benchmarks.md).
+    cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+    cursor.execute(f"SET LOCAL random_page_cost = {RANDOM_PAGE_COST}")
     # Temporary tables go at commit; inside an outer transaction (load_demo, tests) a previous
     # run's are still there.
     cursor.execute(f"DROP TABLE IF EXISTS {', '.join(aggregation.TEMP_TABLES)}")
@@ -250,7 +256,7 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
     with _steps_logged(), _refresh_transaction() as cursor:
         _prepare(cursor)
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
-        cursor.execute("SET LOCAL jit = DEFAULT")
+        cursor.execute("SET LOCAL jit = on")  # the connection's default is off (settings)
         started_at = now or timezone.now()
         today = timezone.localdate(started_at)
         aggregation.days_claim(cursor)  # these days and changes are rebuilt with everything else

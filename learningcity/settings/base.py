@@ -104,9 +104,18 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "timeout": env.int("DB_POOL_TIMEOUT", default=10),
 }
 DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-# Catalogue search tolerates misspellings through pg_trgm's index-assisted `%>` operator,
-# whose threshold is this per-connection setting (default 0.6 misses "fotografy").
-DATABASES["default"]["OPTIONS"].setdefault("options", "-c pg_trgm.word_similarity_threshold=0.35")
+# Per connection: catalogue search tolerates misspellings through pg_trgm's index-assisted `%>`
+# operator, whose threshold this sets (default 0.6 misses "fotografy"). Web requests run short
+# statements on a few cores shared by every worker: no JIT compiling (20+ ms whenever an
+# estimate crosses jit_above_cost) and no parallel workers (a search for a common word took
+# 47 ms with two of them, 28 ms without); random_page_cost for data on SSD or in memory
+# (PostgreSQL's 4 assumes spinning disks: "cooking" was a 25 ms scan instead of a 5 ms bitmap
+# scan of its index); docs/benchmarks.md. The dashboards' refresh sets its own in its
+# transactions (learningcity/dashboards/services.py, _prepare).
+DATABASES["default"]["OPTIONS"].setdefault(
+    "options",
+    "-c pg_trgm.word_similarity_threshold=0.35 -c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ---------------------------------------------------------------------

@@ -91,6 +91,15 @@ def test_the_form_is_wired_for_htmx_and_plain_get(client, catalogue):
         ({"day": ["2", "3"]}, {"coding-for-children", "english-for-work"}),
         ({"age": "70", "free": "1", "weekend": "1"}, {"yoga-older-adults"}),
         ({"age": "70", "format": "online"}, set()),
+        # A search with filters (the search reads the search documents, the filters the programmes)
+        ({"q": "โยคะ", "weekend": "1"}, {"yoga-older-adults"}),
+        ({"q": "โยคะ", "evening": "1"}, set()),
+        ({"q": "coding", "day": ["2", "3"]}, {"coding-for-children"}),
+        ({"q": "coding", "day": ["3"]}, set()),
+        ({"q": "ภาษาอังกฤษ", "language": "en"}, {"english-for-work"}),
+        ({"q": "โยคะ", "language": "en"}, set()),
+        ({"q": "โยคะ", "places": "1", "access": ["hearing_loop"], "free": "1"}, {"yoga-older-adults"}),
+        ({"q": "โยคะ", "band": "6-14"}, set()),
     ],
 )
 def test_each_filter_narrows(client, catalogue, params, expected):
@@ -104,6 +113,9 @@ def test_district_and_date_filters(client, catalogue):
     assert found(client.get(URL, {"district": si_phum.pk})) == ["yoga-older-adults"]
     day = catalogue.tuesday.isoformat()
     assert found(client.get(URL, {"date_from": day, "date_to": day})) == ["coding-for-children"]
+    assert found(client.get(URL, {"q": "coding", "date_from": day, "date_to": day})) == ["coding-for-children"]
+    assert found(client.get(URL, {"q": "โยคะ", "date_from": day, "date_to": day})) == []
+    assert found(client.get(URL, {"q": "โยคะ", "district": si_phum.pk})) == ["yoga-older-adults"]
     # Only districts where learning happens are offered.
     html = client.get(URL).content.decode()
     assert "ศรีภูมิ" in html and "ช้างคลาน" in html
@@ -187,7 +199,13 @@ def test_pagination_keeps_filters_and_works_with_htmx(client, catalogue):
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"q": "งานฝีมือ", "places": "1", "age": "30"}, {"sort": "nearest", "lat": "18.8", "lng": "99"}]
+    "params",
+    [
+        {},
+        {"q": "งานฝีมือ", "places": "1", "age": "30"},
+        {"q": "craft", "category": "health", "format": "in_person"},
+        {"sort": "nearest", "lat": "18.8", "lng": "99"},
+    ],
 )
 def test_query_count_does_not_grow_with_the_page(client, params):
     catalogue = build_catalogue()

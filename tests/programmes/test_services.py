@@ -4,10 +4,11 @@ denormalised schedule summary."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from programmes import services
-from programmes.models import Course, Programme
+from programmes.models import Course, Programme, ProgrammeSearch
 from programmes.services import ProgrammeError, sanitize_html
 from tests.factories import CourseFactory, ProgrammeFactory, SessionFactory, UserFactory, VenueFactory
 
@@ -44,10 +45,29 @@ def test_programme_create_sanitises_description_and_builds_search_document(provi
     assert programme.description_th == "<p>ปุ๋ยหมัก</p>"
     assert programme.status == Programme.Status.DRAFT
     assert programme.slug == "home-vegetable-gardening"
-    assert "ปลูก" in programme.search_title_tokens.split()
-    assert "ปุ๋ยหมัก" in programme.search_body_tokens or "ปุ๋ย" in programme.search_body_tokens
-    assert "script" not in programme.search_body_tokens
-    assert "การปลูกผักสวนครัวสำหรับครอบครัว" in programme.search_text
+    document = ProgrammeSearch.objects.get(programme=programme)
+    words = _weighted_words(document)
+    assert "ปลูก" in words["A"]
+    assert {"ปุ๋ยหมัก", "ปุ๋ย"} & words["C"]
+    assert "script" not in set().union(*words.values())
+    assert "การปลูกผักสวนครัวสำหรับครอบครัว" in document.search_text
+    assert not document.listed  # a draft
+    assert (document.title_th_lower, document.title_en_lower) == (
+        "การปลูกผักสวนครัวสำหรับครอบครัว",
+        "home vegetable gardening",
+    )
+
+
+def _weighted_words(document) -> dict[str, set[str]]:
+    """The words of a search document's vector by weight (A, B, C)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme, w FROM programmes_programmesearch, unnest(search_vector) AS v(lexeme, positions, weights),"
+            " unnest(weights) AS w WHERE programme_id = %s",
+            [document.pk],
+        )
+        rows = cursor.fetchall()
+    return {weight: {lexeme for lexeme, w in rows if w == weight} for weight in "ABC"}
 
 
 def test_programme_slugs_are_unique(provider):

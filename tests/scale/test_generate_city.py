@@ -10,9 +10,9 @@ from bench import wordlists
 from bench.generator import SCALES, city_checksums
 from learningcity.city.models import City
 from participants.models import Attendance, Enrolment, Participant
-from programmes.models import Course, Programme, Session
+from programmes.models import Course, Programme, ProgrammeSearch, Session
 from programmes.search import programme_search
-from programmes.services import SEARCH_FIELDS, programme_search_refresh
+from programmes.services import programme_search_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -183,10 +183,15 @@ def test_search_tokens_equal_what_the_service_computes_and_search_finds_a_thai_w
     _generate()
     city = City.objects.get(slug="synthetic-small")
     programmes = Programme.objects.filter(provider__city=city).order_by("pk")
-    sample = list(programmes.values_list("pk", *SEARCH_FIELDS))
-    ids = [row[0] for row in sample]
-    programme_search_refresh(programme_ids=ids)
-    assert list(Programme.objects.filter(pk__in=ids).order_by("pk").values_list("pk", *SEARCH_FIELDS)) == sample
+    documents = ProgrammeSearch.objects.filter(programme__in=programmes).order_by("pk")
+    fields = ("pk", "listed", "city", "next_start", "title_th_lower", "title_en_lower", "search_text", "search_vector")
+    sample = list(documents.values_list(*fields))
+    assert len(sample) == programmes.count() and all(row[1] for row in sample)
+    # The triggers copied each programme's next start (set by the generator's final schedule refresh).
+    assert {row[0]: row[3] for row in sample} == dict(programmes.values_list("pk", "next_start"))
+    assert any(row[3] is not None for row in sample)
+    programme_search_refresh(programme_ids=[row[0] for row in sample])
+    assert list(documents.values_list(*fields)) == sample
 
     word = "สมาร์ตโฟน"
     assert any(word in topic[0] for topic in wordlists.TOPICS)
