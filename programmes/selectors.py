@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from learningcity.city.models import City, District
+from programmes import catalogue_cache
 from programmes.models import (
     Category,
     Course,
@@ -67,8 +68,22 @@ def programme_list_published(*, city: City | None = None) -> QuerySet[Programme]
     return (
         queryset.select_related("provider", "next_course__venue__district")
         .prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("position", "name_th")))
+        .defer(*CARD_UNUSED)
         .order_by(F("next_start").asc(nulls_last=True), "title_th", "pk")
     )
+
+
+# Long programme columns no card shows (templates/programmes/_programme_card.html): left unread.
+# The upcoming sessions alone were ~20 timestamps a card to parse.
+CARD_UNUSED = (
+    "description_th",
+    "description_en",
+    "prerequisites_th",
+    "prerequisites_en",
+    "review_note",
+    "upcoming_session_starts",
+    "upcoming_slots",
+)
 
 
 def _upcoming_courses(now: dt.datetime) -> QuerySet[Course]:
@@ -464,6 +479,26 @@ def catalogue_districts(*, city: City | None) -> QuerySet[District]:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "name_th")
+
+
+# The catalogue filter form's districts and categories per (city, catalogue generation), in this
+# process: read for every catalogue request (two queries and their rows); the generation moves
+# whenever a district, venue or category is saved (programmes.catalogue_cache). A few are kept.
+_FILTER_LISTS: dict[tuple, tuple[list[District], list[Category]]] = {}
+_FILTER_LISTS_KEPT = 8
+
+
+def catalogue_filter_lists(*, city: City | None) -> tuple[list[District], list[Category]]:
+    """(catalogue_districts, category_list) as lists, shared between requests: read them, do
+    not change them (their names follow the active language when read)."""
+    key = (city.pk if city else None, catalogue_cache.generation())
+    lists = _FILTER_LISTS.get(key)
+    if lists is None:
+        lists = (list(catalogue_districts(city=city)), list(category_list()))
+        if len(_FILTER_LISTS) >= _FILTER_LISTS_KEPT:
+            _FILTER_LISTS.clear()
+        _FILTER_LISTS[key] = lists
+    return lists
 
 
 def _upcoming_courses_of_published(now: dt.datetime) -> QuerySet[Course]:

@@ -27,9 +27,8 @@ from programmes.catalogue_cache import RESULTS_SECONDS, results_key
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
 from programmes.selectors import (
-    catalogue_districts,
+    catalogue_filter_lists,
     catalogue_paginator,
-    category_list,
     course_sessions,
     programme_catalogue,
     programme_get,
@@ -102,9 +101,8 @@ def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: st
 @vary_on_headers("HX-Request")
 def catalogue(request: HttpRequest) -> HttpResponse:
     city = city_current()
-    form = CatalogueFilterForm(
-        request.GET, districts=list(catalogue_districts(city=city)), categories=list(category_list())
-    )
+    districts, categories = catalogue_filter_lists(city=city)
+    form = CatalogueFilterForm(request.GET, districts=districts, categories=categories)
     form.is_valid()  # bad values are reported beside their fields and left out
     language = _language()
     # The same query within a minute, with nothing changed since, reads the rendered results
