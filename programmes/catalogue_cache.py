@@ -68,6 +68,28 @@ def generation() -> int:
     return value
 
 
+class GenerationMemo:
+    """Values kept in this process per (key, catalogue generation): lists read on every page
+    that change only with what moves the generation (a city's providers, the filter form's
+    districts and categories). A few are kept; the values are shared between requests, so
+    callers read them and never change them."""
+
+    def __init__(self, *, kept: int = 8) -> None:
+        self.kept = kept
+        self._values: dict[tuple, object] = {}
+
+    def get(self, key: tuple, compute):
+        """The value for `key` at the current generation, computed by `compute()` when missing."""
+        full = (*key, generation())
+        value = self._values.get(full)
+        if value is None:
+            value = compute()
+            if len(self._values) >= self.kept:
+                self._values.clear()
+            self._values[full] = value
+        return value
+
+
 def results_key(*, city_id: int, language: str, query: str) -> str:
     """The cache key of a results fragment: the generation, city, language and the query
     string as given (its order is kept in the fragment's page links)."""

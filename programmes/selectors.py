@@ -481,24 +481,18 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "name_th")
 
 
-# The catalogue filter form's districts and categories per (city, catalogue generation), in this
-# process: read for every catalogue request (two queries and their rows); the generation moves
-# whenever a district, venue or category is saved (programmes.catalogue_cache). A few are kept.
-_FILTER_LISTS: dict[tuple, tuple[list[District], list[Category]]] = {}
-_FILTER_LISTS_KEPT = 8
+# The catalogue filter form's districts and categories, read for every catalogue request (two
+# queries and their rows), kept in the process per (city, catalogue generation): the generation
+# moves whenever a district, venue or category is saved.
+_FILTER_LISTS = catalogue_cache.GenerationMemo()
 
 
 def catalogue_filter_lists(*, city: City | None) -> tuple[list[District], list[Category]]:
     """(catalogue_districts, category_list) as lists, shared between requests: read them, do
     not change them (their names follow the active language when read)."""
-    key = (city.pk if city else None, catalogue_cache.generation())
-    lists = _FILTER_LISTS.get(key)
-    if lists is None:
-        lists = (list(catalogue_districts(city=city)), list(category_list()))
-        if len(_FILTER_LISTS) >= _FILTER_LISTS_KEPT:
-            _FILTER_LISTS.clear()
-        _FILTER_LISTS[key] = lists
-    return lists
+    return _FILTER_LISTS.get(
+        (city.pk if city else None,), lambda: (list(catalogue_districts(city=city)), list(category_list()))
+    )
 
 
 def _upcoming_courses_of_published(now: dt.datetime) -> QuerySet[Course]:

@@ -96,9 +96,8 @@ def category_lookup() -> list[dict]:
 
 # The city's provider list per (city, language, catalogue generation), in this process: read on
 # every dashboard page (2,000 rows at Bangkok scale, ~4 ms); the generation moves whenever a
-# provider is saved (programmes.catalogue_cache). A few lists are kept.
-_PROVIDER_LISTS: dict[tuple, list[dict]] = {}
-_PROVIDER_LISTS_KEPT = 8
+# provider is saved (programmes.catalogue_cache).
+_PROVIDER_LISTS = catalogue_cache.GenerationMemo()
 
 
 def provider_lookup(*, city: City, ids: tuple[int, ...] | None = None) -> list[dict]:
@@ -106,14 +105,7 @@ def provider_lookup(*, city: City, ids: tuple[int, ...] | None = None) -> list[d
     active language. The rows are shared between requests: read them, do not change them."""
     if ids is not None:
         return _provider_rows(city=city, ids=ids)
-    key = (city.pk, get_language(), catalogue_cache.generation())
-    rows = _PROVIDER_LISTS.get(key)
-    if rows is None:
-        rows = _provider_rows(city=city, ids=None)
-        if len(_PROVIDER_LISTS) >= _PROVIDER_LISTS_KEPT:
-            _PROVIDER_LISTS.clear()
-        _PROVIDER_LISTS[key] = rows
-    return list(rows)
+    return list(_PROVIDER_LISTS.get((city.pk, get_language()), lambda: _provider_rows(city=city, ids=None)))
 
 
 def _provider_rows(*, city: City, ids: tuple[int, ...] | None) -> list[dict]:
