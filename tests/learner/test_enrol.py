@@ -5,7 +5,7 @@ state. Refusals are shown, never a 500."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from participants import services
 from participants.models import Enrolment
@@ -115,9 +115,10 @@ def test_anonymous_visitors_see_sign_in_to_enrol(client, course):
 
     request = RequestFactory().get("/en/programmes/x/")
     request.user = AnonymousUser()
-    html = Template('{% include "participants/_enrol_button.html" with course=course %}').render(
-        Context({"course": course, "request": request})
-    )
+    with translation.override("en"):  # the page of an /en/ request
+        html = Template('{% include "participants/_enrol_button.html" with course=course %}').render(
+            Context({"course": course, "request": request})
+        )
     assert "Sign in to enrol" in html and "/accounts/login/?next=/en/programmes/x/" in html
 
 

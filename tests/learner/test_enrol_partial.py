@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils import translation
 
 from participants import services
 
@@ -18,7 +19,8 @@ PAGE = Template(
 def _render(user, courses) -> str:
     request = RequestFactory().get("/en/programmes/x/")
     request.user = user
-    return PAGE.render(Context({"courses": courses, "request": request, "user": user}))
+    with translation.override("en"):  # the page of an /en/ request
+        return PAGE.render(Context({"courses": courses, "request": request, "user": user}))
 
 
 def test_two_queries_for_any_number_of_courses(resident, me, child, make_course, django_assert_max_num_queries):

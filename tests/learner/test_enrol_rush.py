@@ -5,6 +5,7 @@ sends it; the 50-thread no-overbooking tests are in tests/participants/test_conc
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from participants import services
 from participants.errors import EnrolmentRefused
@@ -98,7 +99,7 @@ def test_a_duplicate_that_passes_the_unlocked_check_is_refused_by_the_constraint
     assert first.waitlist_position == 1
     stale = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())  # read before the first
 
-    with pytest.raises(EnrolmentRefused) as refused:
+    with pytest.raises(EnrolmentRefused) as refused, translation.override("en"):
         services.enrolment_create(participant=me, course=course, actor=resident, reads=stale)
 
     assert refused.value.reason == "already_waitlisted"
