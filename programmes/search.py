@@ -10,12 +10,15 @@ segmented the same way. Three index-assisted ways to match, OR-ed (a BitmapOr of
 2. substring: the lower-cased `search_text` contains the query (LIKE '%q%' with `%`/`_`
    escaped; trigram GIN). This finds Thai sub-words the segmenter keeps inside a longer
    word, such as สวน in สวนครัว;
-3. misspelling, for Latin-script queries of 4+ characters that match nothing by 1 or 2
-   (one EXISTS query decides): pg_trgm word similarity, `search_text %> q` (trigram GIN).
-   Its threshold, pg_trgm.word_similarity_threshold, is set for each such search to
-   fuzzy_threshold(q) (_exists_or_set_fuzzy_threshold; the connection default in settings is 0.35):
-   "fotografy" scores 0.40 against "photography", "englsh" 0.57, but a
-   short word must score higher, or "yoga" matches a third of the catalogue through "ga ".
+3. misspelling, for Latin-script queries that match nothing by 1 or 2 (one statement decides
+   and corrects): each word of 4+ characters is looked up in the lexicon of the documents'
+   words (models.SearchWord, a few thousand short rows with a trigram index) for words at
+   least fuzzy_threshold(word) similar by pg_trgm word similarity ("fotografy" scores 0.40
+   against "photography", "englsh" 0.57, but a short word must score higher, or "yoga" would
+   match "ga"); the documents whose vector has every word or one of its spellings match. The
+   documents' own text is never scanned for similarity: a common misspelt word has trigrams in
+   half the catalogue ("programing" rechecked ~9,600 documents, ~400 ms; through the lexicon,
+   a few ms).
 
 The WHERE is a bare OR of these three, so PostgreSQL can answer it with a BitmapOr of the
 GIN indexes; any extra condition inside the OR (a similarity recheck) made it scan the table.
@@ -51,6 +54,7 @@ from programmes.services import normalise_text, segment
 
 MAX_QUERY_LENGTH = 200
 FUZZY_MIN_LENGTH = 4
+MAX_CORRECTIONS = 5  # spellings tried for one misspelt word
 # ts_rank weights in PostgreSQL's order {D, C, B, A}.
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 SIMILARITY_FACTOR = 0.5
@@ -156,16 +160,13 @@ class _Terms:
         if tsquery is not None:
             match |= Q(**{f"{document}search_vector": tsquery})
 
-        fuzzy = _LATIN.search(query) and not _THAI.search(query) and len(query) >= FUZZY_MIN_LENGTH
-        if fuzzy and not _exists_or_set_fuzzy_threshold(queryset.filter(match), fuzzy_threshold(query)):
-            # Nothing has the words: look for misspellings. `%>` finds the candidates through
-            # the trigram index at the connection's pg_trgm.word_similarity_threshold, set here
-            # to this query's threshold: short words must score higher, or "yoga" would match
-            # any "ga " (at 0.35, 7,000 of 20,000 programmes, each rechecked at ~40 µs). Only as
-            # a fallback: a common word's trigrams are in thousands of documents ("programing"
-            # rechecks 9,600 at large scale, 380 ms), and with exact matches they only added
-            # near-misses at the end of the list.
-            match |= Q(**{f"{text}__trigram_word_similar": query})
+        if _LATIN.search(query) and not _THAI.search(query) and words:
+            corrected = _corrections(queryset.filter(match), words)
+            if corrected is not None:
+                # Nothing has the words: the documents that have, for every word of the query,
+                # the word or one of its corrections (words of the lexicon, models.SearchWord).
+                match |= Q(**{f"{document}search_vector": corrected})
+        self.match = match
         self.match = match
 
         title = "title_en_lower" if (language or "th").startswith("en") else "title_th_lower"
@@ -184,22 +185,50 @@ def _bonus(condition: Q, value: float) -> Case:
     return Case(When(condition, then=Value(value)), default=Value(0.0), output_field=FloatField())
 
 
-def _exists_or_set_fuzzy_threshold(matches: QuerySet, threshold: float) -> bool:
-    """Whether `matches` has a row; when it has none, also set pg_trgm.word_similarity_threshold
-    (what `%>` and its index use) on this connection to `threshold` for the fuzzy search about
-    to run (every fuzzy search sets its own). One statement for both."""
+def _corrections(matches: QuerySet, words: list[str]) -> SearchQuery | None:
+    """When `matches` is empty, the query's words with their likely spellings: for each word of
+    FUZZY_MIN_LENGTH+ characters, up to MAX_CORRECTIONS words of the lexicon at least
+    fuzzy_threshold(word) similar to it (pg_trgm word similarity: "fotografy" is 0.40 from
+    "photography"); a tsquery that every word (or one of its spellings) must match. None when
+    `matches` has rows or no word has a correction. One statement: the lexicon is read only
+    when nothing matched (through its trigram index: `%>` at the connection's
+    pg_trgm.word_similarity_threshold, the lowest of the thresholds)."""
+    fuzzy = [(index, word) for index, word in enumerate(words) if len(word) >= FUZZY_MIN_LENGTH and _LATIN.search(word)]
+    if not fuzzy:
+        return None
     sql, params = matches.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT found OR set_config('pg_trgm.word_similarity_threshold', threshold, false) IS NULL "
-            f"FROM (SELECT EXISTS ({sql}) AS found, %s::text AS threshold) AS decision",
-            [*params, str(threshold)],
+            "SELECT q.position, s.word FROM unnest(%s::int[], %s::text[], %s::float8[]) AS q(position, word, threshold)"
+            " CROSS JOIN LATERAL (SELECT l.word FROM programmes_searchword AS l"
+            " WHERE l.word %%> q.word AND word_similarity(q.word, l.word) >= q.threshold"
+            " ORDER BY word_similarity(q.word, l.word) DESC, l.word LIMIT %s) AS s"
+            f" WHERE NOT EXISTS ({sql})",
+            [
+                [index for index, _ in fuzzy],
+                [word for _, word in fuzzy],
+                [fuzzy_threshold(word) for _, word in fuzzy],
+                MAX_CORRECTIONS,
+                *params,
+            ],
         )
-        return bool(cursor.fetchone()[0])
+        spellings: dict[int, list[str]] = {}
+        for position, word in cursor.fetchall():
+            spellings.setdefault(position, []).append(word)
+    if not spellings:
+        return None
+    corrected = None
+    for index, word in enumerate(words):
+        either = None
+        for spelling in [word, *spellings.get(index, [])]:
+            one = SearchQuery(spelling, config="simple", search_type="plain")
+            either = one if either is None else either | one
+        corrected = either if corrected is None else corrected & either
+    return corrected
 
 
 def fuzzy_threshold(query: str) -> float:
-    """The word similarity a misspelt query needs: the shorter the word, the closer."""
+    """The word similarity a misspelt word needs: the shorter the word, the closer."""
     if len(query) <= 5:
         return 0.6
     if len(query) <= 7:

@@ -104,8 +104,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "timeout": env.int("DB_POOL_TIMEOUT", default=10),
 }
 DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-# Per connection: catalogue search tolerates misspellings through pg_trgm's index-assisted `%>`
-# operator, whose threshold this sets (default 0.6 misses "fotografy"). Web requests run short
+# Per connection: catalogue search corrects misspellings against its lexicon of words through
+# pg_trgm's index-assisted `%>` operator, whose threshold this sets (the lowest a word needs;
+# default 0.6 misses "fotografy"). Web requests run short
 # statements on a few cores shared by every worker: no JIT compiling (20+ ms whenever an
 # estimate crosses jit_above_cost) and no parallel workers (a search for a common word took
 # 47 ms with two of them, 28 ms without); random_page_cost for data on SSD or in memory
@@ -153,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
     "programmes-refresh-next-course-hourly": {
         "task": "programmes.tasks.programmes_refresh_schedule_all",
         "schedule": crontab(minute=5),
+    },
+    "programmes-rebuild-search-words-nightly": {
+        "task": "programmes.tasks.search_words_rebuild_all",
+        "schedule": crontab(hour=3, minute=45),
     },
     "participants-notify-schedule-changes-every-minute": {
         "task": "participants.tasks.course_changes_notify",
