@@ -1,4 +1,4 @@
-"""The catalogue's results, cached: the rendered list for one query, language and city.
+"""The catalogue's results, cached: the rendered list (and filter form) for one query, language and city.
 
 A search that ranks thousands of programmes, its count and the 20 cards cost 10-150 ms of SQL
 and ~15 ms of rendering; the same query asked again within a minute is read from the cache
@@ -91,7 +91,8 @@ class GenerationMemo:
 
 
 def results_key(*, city_id: int, language: str, query: str) -> str:
-    """The cache key of a results fragment: the generation, city, language and the query
-    string as given (its order is kept in the fragment's page links)."""
+    """The cache key of a query's rendered fragments ({"results": ..., "filters": ...}): the
+    generation, city, language and the query string as given (its order is kept in the
+    fragments' links and the form's values)."""
     digest = hashlib.sha256(query.encode()).hexdigest()
-    return f"catalogue:results:{generation()}:{city_id}:{language}:{digest}"
+    return f"catalogue:page:{generation()}:{city_id}:{language}:{digest}"

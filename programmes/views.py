@@ -106,16 +106,29 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # bad values are reported beside their fields and left out
     language = _language()
     # The same query within a minute, with nothing changed since, reads the rendered results
-    # from the cache (programmes/catalogue_cache.py).
+    # and filter form from the cache (programmes/catalogue_cache.py): one entry, the form added
+    # by the first request that shows the whole page.
     key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode())
-    results = cache.get(key)
-    if results is None:
-        results = _results(request, form, city, language)
-        cache.set(key, results, RESULTS_SECONDS)
+    entry = cache.get(key) or {}
+    missing = "results" not in entry
+    if missing:
+        entry["results"] = _results(request, form, city, language)
     if request.htmx and not request.htmx.history_restore_request:
-        return HttpResponse(results)
-    # The fragment was rendered by our template (escaped there); the cache keeps it as a string.
-    context = {"form": form, "results": mark_safe(results), "clear_query": form.clear_query()}  # noqa: S308
+        if missing:
+            cache.set(key, entry, RESULTS_SECONDS)
+        return HttpResponse(entry["results"])
+    if "filters" not in entry:
+        missing = True
+        filters_context = {
+            "catalogue_url": reverse("programmes:catalogue"),
+            "form": form,
+            "clear_query": form.clear_query(),
+        }
+        entry["filters"] = render_to_string("programmes/catalogue.html#filters", filters_context, request=request)
+    if missing:
+        cache.set(key, entry, RESULTS_SECONDS)
+    # The fragments were rendered by our template (escaped there); the cache keeps them as strings.
+    context = {"form": form, "filters": mark_safe(entry["filters"]), "results": mark_safe(entry["results"])}  # noqa: S308
     return render(request, "programmes/catalogue.html", context)
 
 

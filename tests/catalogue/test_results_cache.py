@@ -180,3 +180,42 @@ def test_the_filter_choices_follow_new_categories_and_areas(client, catalogue):
     assert "หนองป่าครั่ง" not in client.get(URL).content.decode()
     VenueFactory(city=catalogue.city, district=district)
     assert f'<option value="{district.pk}">หนองป่าครั่ง</option>' in client.get(URL).content.decode()
+
+
+def _rendered(response) -> set[str]:
+    return {template.name for template in response.templates if template.name}
+
+
+def _form(response) -> str:
+    html = response.content.decode()
+    start = html.index('<form id="catalogue-filters"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_filter_form_is_cached_with_the_results(client, catalogue):
+    client.get(URL)
+    query = {"q": "yoga", "age": "abc", "format": "online"}
+    first = client.get(URL, query)
+    assert "programmes/_filter_field.html" in _rendered(first)
+    again = client.get(URL, query)
+    assert "programmes/_filter_field.html" not in _rendered(again)  # the form came from the cache
+    for response in (first, again):
+        html = _form(response)
+        assert 'name="q" value="yoga"' in html  # the form keeps the query's values...
+        assert '<option value="online" selected>' in html
+        assert "Enter an age as a whole number" in html  # ...and its errors
+        assert "Enter an age as a whole number" in results(response)  # (also above the results)
+    assert _form(first) == _form(again) and results(first) == results(again)
+
+
+def test_an_htmx_request_caches_the_results_and_the_page_adds_the_form(client, catalogue):
+    client.get(URL)
+    partial = client.get(URL, {"q": "english"}, **HTMX)
+    assert "programmes/_filter_field.html" not in _rendered(partial) and "<form" not in partial.content.decode()
+    page = client.get(URL, {"q": "english"})
+    assert "programmes/_filter_field.html" in _rendered(page)  # results from the cache, the form rendered now
+    assert "programmes/_programme_card.html" not in _rendered(page)
+    assert 'name="q" value="english"' in _form(page)
+    again = client.get(URL, {"q": "english"})
+    assert not {"programmes/_filter_field.html", "programmes/_programme_card.html"} & _rendered(again)
+    assert _form(again) == _form(page) and results(again) == results(page) == results(partial)
