@@ -10,9 +10,9 @@ from bench import wordlists
 from bench.generator import SCALES, city_checksums
 from learningcity.city.models import City
 from participants.models import Attendance, Enrolment, Participant
-from programmes.models import Course, Programme, ProgrammeSearch, Session
+from programmes.models import Course, Programme, ProgrammeSearch, SearchWord, Session
 from programmes.search import programme_search
-from programmes.services import programme_search_refresh
+from programmes.services import programme_search_refresh, search_words_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +202,13 @@ def test_search_tokens_equal_what_the_service_computes_and_search_finds_a_thai_w
     assert word in found.first().title_th
     # A Thai sub-word inside a longer segmented word (ผัก in การปลูกผักสวนครัว) is found too.
     assert programme_search(programmes, "ผักสวนครัว").exists()
+    # The generator fills the misspelling lexicon as it writes the documents: the same words as
+    # a rebuild from them, and a misspelt English title word is found.
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    assert "photography" in words
+    assert search_words_rebuild() == len(words)
+    assert set(SearchWord.objects.values_list("word", flat=True)) == words
+    assert programme_search(programmes, "fotografy", "en").filter(title_en__icontains="photography").exists()
 
 
 def test_refuses_a_database_with_a_real_city_unless_forced():
