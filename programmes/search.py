@@ -160,8 +160,9 @@ class _Terms:
         if tsquery is not None:
             match |= Q(**{f"{document}search_vector": tsquery})
 
+        self.spellings: list[str] = []  # the lexicon's words tried for misspelt ones
         if _LATIN.search(query) and not _THAI.search(query) and words:
-            corrected = _corrections(queryset.filter(match), words)
+            corrected, self.spellings = _corrections(queryset.filter(match), words)
             if corrected is not None:
                 # Nothing has the words: the documents that have, for every word of the query,
                 # the word or one of its corrections (words of the lexicon, models.SearchWord).
@@ -185,17 +186,18 @@ def _bonus(condition: Q, value: float) -> Case:
     return Case(When(condition, then=Value(value)), default=Value(0.0), output_field=FloatField())
 
 
-def _corrections(matches: QuerySet, words: list[str]) -> SearchQuery | None:
+def _corrections(matches: QuerySet, words: list[str]) -> tuple[SearchQuery | None, list[str]]:
     """When `matches` is empty, the query's words with their likely spellings: for each word of
     FUZZY_MIN_LENGTH+ characters, up to MAX_CORRECTIONS words of the lexicon at least
     fuzzy_threshold(word) similar to it (pg_trgm word similarity: "fotografy" is 0.40 from
     "photography"); a tsquery that every word (or one of its spellings) must match. None when
     `matches` has rows or no word has a correction. One statement: the lexicon is read only
     when nothing matched (through its trigram index: `%>` at the connection's
-    pg_trgm.word_similarity_threshold, the lowest of the thresholds)."""
+    pg_trgm.word_similarity_threshold, the lowest of the thresholds). Also returns the
+    spellings found (none when `matches` has rows)."""
     fuzzy = [(index, word) for index, word in enumerate(words) if len(word) >= FUZZY_MIN_LENGTH and _LATIN.search(word)]
     if not fuzzy:
-        return None
+        return None, []
     sql, params = matches.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -216,7 +218,7 @@ def _corrections(matches: QuerySet, words: list[str]) -> SearchQuery | None:
         for position, word in cursor.fetchall():
             spellings.setdefault(position, []).append(word)
     if not spellings:
-        return None
+        return None, []
     corrected = None
     for index, word in enumerate(words):
         either = None
@@ -224,7 +226,7 @@ def _corrections(matches: QuerySet, words: list[str]) -> SearchQuery | None:
             one = SearchQuery(spelling, config="simple", search_type="plain")
             either = one if either is None else either | one
         corrected = either if corrected is None else corrected & either
-    return corrected
+    return corrected, [spelling for position in sorted(spellings) for spelling in spellings[position]]
 
 
 def fuzzy_threshold(query: str) -> float:

@@ -6,6 +6,7 @@ never serves one for the other."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from programmes.selectors import (
 
 PAGE_SIZE = 20
 MAX_ECHOED_PAGE = 12  # characters of a bad ?page= value repeated in the notice
+MAX_ECHOED_QUERY = 60  # characters of the query repeated in the spelling notice
 
 
 def _language() -> str:
@@ -78,6 +80,7 @@ def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: st
         if best_count:
             suggestion = {"part": best_part, "count": best_count}
 
+    spelling_notice = _spelling_notice(paginator, page_obj, form.values.get("q") or "")
     notices = [
         (form.fields[name].label, error)
         for name, errors in form.errors.items()
@@ -92,9 +95,26 @@ def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: st
         "suggestion": suggestion,
         "notices": notices,
         "page_notice": page_notice,
+        "spelling_notice": spelling_notice,
         "clear_query": form.clear_query(),
     }
     return render_to_string("programmes/catalogue.html#results", context, request=request)
+
+
+def _spelling_notice(paginator: Paginator, page_obj, query: str) -> str | None:
+    """What to tell a resident whose words matched nothing and whose results come from similar
+    words (search.py: the misspelling lexicon). The words are named only when the page's cards
+    show them (titles and providers as displayed): the lexicon also holds words of programmes
+    not published yet."""
+    search = getattr(paginator, "search", None)
+    if search is None or not search.terms.spellings or not page_obj.object_list:
+        return None
+    shown = " ".join(f"{programme.title} {programme.provider.name}" for programme in page_obj.object_list).lower()
+    words = [word for word in search.terms.spellings if re.search(rf"\b{re.escape(word)}\b", shown, re.ASCII)]
+    values = {"query": query[:MAX_ECHOED_QUERY], "words": ", ".join(words)}
+    if words:
+        return _("No programme has “%(query)s”. Showing programmes with similar words: %(words)s.") % values
+    return _("No programme has “%(query)s”. Showing programmes with similar words.") % values
 
 
 @require_GET
