@@ -121,21 +121,24 @@ def _spelling_notice(paginator: Paginator, page_obj, query: str) -> str | None:
 @vary_on_headers("HX-Request")
 def catalogue(request: HttpRequest) -> HttpResponse:
     city = city_current()
+    language = _language()
+    fragment = bool(request.htmx and not request.htmx.history_restore_request)
+    # The same query within a minute, with nothing changed since, reads the rendered results
+    # and filter form from the cache (programmes/catalogue_cache.py): one entry, the form added
+    # by the first request that shows the whole page. An htmx request answered from it does not
+    # even build the form.
+    key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode())
+    entry = cache.get(key) or {}
+    if fragment and "results" in entry:
+        return HttpResponse(entry["results"])
     districts, categories = catalogue_filter_lists(city=city)
     form = CatalogueFilterForm(request.GET, districts=districts, categories=categories)
     form.is_valid()  # bad values are reported beside their fields and left out
-    language = _language()
-    # The same query within a minute, with nothing changed since, reads the rendered results
-    # and filter form from the cache (programmes/catalogue_cache.py): one entry, the form added
-    # by the first request that shows the whole page.
-    key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode())
-    entry = cache.get(key) or {}
     missing = "results" not in entry
     if missing:
         entry["results"] = _results(request, form, city, language)
-    if request.htmx and not request.htmx.history_restore_request:
-        if missing:
-            cache.set(key, entry, RESULTS_SECONDS)
+    if fragment:
+        cache.set(key, entry, RESULTS_SECONDS)
         return HttpResponse(entry["results"])
     if "filters" not in entry:
         missing = True
