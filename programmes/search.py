@@ -111,6 +111,12 @@ class DocumentSearch:
         self.terms = _Terms(documents, self.query, language, document="")
         self.matches = documents.filter(self.terms.match)
 
+    @property
+    def spellings(self) -> list[str]:
+        """The lexicon's words that the matches were found through (the query's own words
+        matched nothing), or []."""
+        return self.terms.spellings
+
     def page(self, *, offset: int, limit: int) -> tuple[list[int], int | None]:
         """Ids [offset:offset + limit] in rank order, and the number of matches (None when the
         slice is empty past the first page: unknown). Within the best RERANK_DEPTH, two
@@ -167,7 +173,6 @@ class _Terms:
                 # Nothing has the words: the documents that have, for every word of the query,
                 # the word or one of its corrections (words of the lexicon, models.SearchWord).
                 match |= Q(**{f"{document}search_vector": corrected})
-        self.match = match
         self.match = match
 
         title = "title_en_lower" if (language or "th").startswith("en") else "title_th_lower"

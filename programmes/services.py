@@ -175,9 +175,9 @@ def search_words_rebuild() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE programmes_searchword IN EXCLUSIVE MODE")  # readers go on
         cursor.execute(
-            f"WITH now AS ({SEARCH_WORDS_SQL}), gone AS (DELETE FROM programmes_searchword AS s"
-            " WHERE NOT EXISTS (SELECT FROM now WHERE now.lexeme = s.word))"
-            " INSERT INTO programmes_searchword (word) SELECT lexeme FROM now ON CONFLICT DO NOTHING"
+            f"WITH found AS ({SEARCH_WORDS_SQL}), gone AS (DELETE FROM programmes_searchword AS s"
+            " WHERE NOT EXISTS (SELECT FROM found WHERE found.lexeme = s.word))"
+            " INSERT INTO programmes_searchword (word) SELECT lexeme FROM found ON CONFLICT DO NOTHING"
         )
         cursor.execute("SELECT count(*) FROM programmes_searchword")
         return cursor.fetchone()[0]

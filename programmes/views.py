@@ -107,10 +107,10 @@ def _spelling_notice(paginator: Paginator, page_obj, query: str) -> str | None:
     show them (titles and providers as displayed): the lexicon also holds words of programmes
     not published yet."""
     search = getattr(paginator, "search", None)
-    if search is None or not search.terms.spellings or not page_obj.object_list:
+    if search is None or not search.spellings or not page_obj.object_list:
         return None
     shown = " ".join(f"{programme.title} {programme.provider.name}" for programme in page_obj.object_list).lower()
-    words = [word for word in search.terms.spellings if re.search(rf"\b{re.escape(word)}\b", shown, re.ASCII)]
+    words = [word for word in search.spellings if re.search(rf"\b{re.escape(word)}\b", shown, re.ASCII)]
     values = {"query": query[:MAX_ECHOED_QUERY], "words": ", ".join(words)}
     if words:
         return _("No programme has “%(query)s”. Showing programmes with similar words: %(words)s.") % values
