@@ -82,10 +82,19 @@ def test_new_words_are_added_as_documents_are_written_and_the_rebuild_drops_gone
 
 
 @pytest.mark.parametrize(
-    "q",
-    ["'; DROP TABLE programmes_searchword; --", "progr%ming", "prog_aming", "<b>programing</b>", "programing " * 100],
+    ("q", "finds_coding"),
+    [
+        ("'; DROP TABLE programmes_searchword; --", False),
+        ("progr%ming", True),  # % and _ are plain characters of a misspelt word, not wildcards
+        ("prog_aming", True),
+        ("<b>programing</b>", True),  # the markup is punctuation to the segmenter
+        ("programing " * 100, False),  # cut to 200 characters: its last word is "pr", in no document
+        ("programing\x00\u200b", True),
+    ],
 )
-def test_hostile_misspellings_are_plain_words(coding, q):
+def test_hostile_misspellings_are_plain_words(coding, provider, q, finds_coding):
+    other = _publish(provider, title_th="ทำอาหาร", title_en="Cooking at home")
     results = _search(q)
-    assert all(isinstance(p, Programme) for p in results)
+    assert results == ([coding] if finds_coding else [])
+    assert other not in results
     assert SearchWord.objects.filter(word="programming").exists()
