@@ -12,7 +12,7 @@ from .conftest import PASSWORD
 
 @pytest.mark.django_db
 def test_failed_logins_are_limited_in_redis(client, resident):
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "learningcity.redis_cache.RedisCache"
     statuses = []
     too_many_message_seen = False
     for _attempt in range(40):

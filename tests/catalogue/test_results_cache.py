@@ -157,7 +157,7 @@ def test_an_unreachable_cache_never_fails_a_write(settings, catalogue):
     from django.core.cache import caches
 
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "learningcity.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     with pytest.raises(Exception):  # noqa: B017 (redis-py's ConnectionError)
         caches["default"].get("anything")

@@ -119,7 +119,7 @@ def test_the_compose_environment_loads_in_the_production_settings(compose):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == (
-        '[true, "postgres", "redis://redis:6379/1", "django.core.cache.backends.redis.RedisCache", 31536000]'
+        '[true, "postgres", "redis://redis:6379/1", "learningcity.redis_cache.RedisCache", 31536000]'
     )
     with pytest.raises(LookupError, match="SECRET_KEY"):
         _interpolate(compose["services"]["web"]["environment"]["SECRET_KEY"], {})

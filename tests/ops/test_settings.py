@@ -105,7 +105,7 @@ def test_every_setting_comes_from_the_environment():
         "PORT": 6543,
         "CONN_MAX_AGE": 0,
     }
-    assert s["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE"]["BACKEND"] == "learningcity.redis_cache.RedisCache"
     assert s["CACHE"]["LOCATION"] == "redis://cache.internal:6380/2"
     assert s["CELERY_BROKER_URL"] == "redis://cache.internal:6380/2"
     assert s["CELERY_TASK_ALWAYS_EAGER"] is False

@@ -1,0 +1,94 @@
+"""The project's Redis cache backend (learningcity/redis_cache.py) against the real Redis: one
+client per pool, every cache operation Django offers still works, from threads and after a fork."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+
+from learningcity.redis_cache import RedisCache, SharedClientRedisCacheClient
+
+
+def _key() -> str:
+    return f"test:redis-cache:{uuid.uuid4().hex}"
+
+
+def test_the_configured_cache_is_ours_and_keeps_one_client():
+    assert settings.CACHES["default"]["BACKEND"] == "learningcity.redis_cache.RedisCache"
+    assert isinstance(cache._cache, SharedClientRedisCacheClient)
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()  # one server: one pool
+
+
+def test_every_operation_works():
+    key, other = _key(), _key()
+    assert cache.get(key) is None and cache.get(key, "default") == "default"
+    assert cache.add(key, {"ภาษา": "ไทย"}, 30) and not cache.add(key, "again", 30)
+    assert cache.get(key) == {"ภาษา": "ไทย"}
+    cache.set(other, 1, 30)
+    assert cache.incr(other) == 2 and cache.decr(other, 2) == 0
+    assert cache.get_many([key, other]) == {key: {"ภาษา": "ไทย"}, other: 0}
+    assert cache.touch(key, 60) and cache.has_key(key)
+    cache.set_many({key: "a", other: "b"}, 30)
+    assert cache.get_many([key, other]) == {key: "a", other: "b"}
+    cache.delete_many([key, other])
+    assert cache.get_many([key, other]) == {}
+    cache.set(key, "x", 0)  # a timeout of 0 expires at once, as in Django's backend
+    assert cache.get(key) is None
+
+
+def test_threads_each_keep_their_client():
+    # Django gives each thread its own cache object (django.core.cache.caches is thread-local);
+    # each keeps one client for all its operations, and the threads do not disturb each other.
+    keys = [_key() for _ in range(16)]
+    errors = []
+
+    def work(k):
+        try:
+            first = cache._cache.get_client()
+            cache.set(k, k, 30)
+            assert cache.get(k) == k
+            assert cache._cache.get_client() is first
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert cache.get_many(keys) == {k: k for k in keys}
+    cache.delete_many(keys)
+
+
+def _in_child(key, queue):
+    cache.set(key, "from the child", 30)
+    queue.put(cache.get(key))
+
+
+def test_a_forked_process_uses_connections_of_its_own():
+    key = _key()
+    cache.set(key, "parent", 30)  # the parent's pool holds a connection before the fork
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_in_child, args=(key, queue))
+    child.start()
+    assert queue.get(timeout=30) == "from the child"
+    child.join(30)
+    assert child.exitcode == 0
+    assert cache.get(key) == "from the child"
+    cache.delete(key)
+
+
+def test_a_second_backend_instance_has_its_own_client():
+    other = RedisCache(settings.CACHES["default"]["LOCATION"], {"KEY_PREFIX": "other"})
+    assert other._cache.get_client() is not cache._cache.get_client()
+    key = _key()
+    other.set(key, 1, 30)
+    assert other.get(key) == 1 and cache.get(key) is None  # another key prefix
+    other.delete(key)
