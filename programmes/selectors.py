@@ -309,9 +309,12 @@ class CappedPaginator(Paginator):
     much as finding the page. `capped` says there are more than `cap`; the pages then run up to
     cap / per_page and the page shows "1,000+"."""
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
+    def __init__(
+        self, object_list, per_page, *, cap: int | None = None, search: DocumentSearch | None = None, **kwargs
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
+        self.search = search  # the search whose matches object_list holds, if any
 
     @cached_property
     def counted(self) -> int:
@@ -344,8 +347,7 @@ class RankedPaginator(CappedPaginator):
     past the end asks for the count alone, then shows the last."""
 
     def __init__(self, search: DocumentSearch, rows: QuerySet[Programme], per_page, **kwargs) -> None:
-        super().__init__(search.matches.order_by("pk"), per_page, **kwargs)
-        self.search = search
+        super().__init__(search.matches.order_by("pk"), per_page, search=search, **kwargs)
         self.rows = rows
         self._fetched: dict[int, list[int]] = {}
 
@@ -425,16 +427,24 @@ def catalogue_paginator(*, city: City | None, per_page: int, now: dt.datetime | 
     """The pages of programme_catalogue(city=city, **kwargs). A search in relevance order
     (the default with a query) ranks the narrow search documents (listed, of `city`) and
     reads the programmes' rows only for the filters in force and the page's cards
-    (RankedPaginator); anything else pages programme_catalogue (CappedPaginator)."""
+    (RankedPaginator); a search in another order pages programme_catalogue narrowed to the
+    same search's matches, and anything else programme_catalogue (CappedPaginator). A
+    paginator's `search` (or None) tells the page which spellings were used."""
     q, sort = kwargs.get("q"), kwargs.get("sort")
-    if not normalise_query(q) or sort not in (None, "", SORT_RELEVANCE):
+    if not normalise_query(q):
         return CappedPaginator(programme_catalogue(city=city, now=now, **kwargs), per_page)
     language = kwargs.get("language", "th")
-    filters = {k: v for k, v in kwargs.items() if k not in ("q", "language", "sort", "lat", "lng", "near_district")}
-    instruction_language = filters.pop("instruction_language", None)
     documents = ProgrammeSearch.objects.filter(listed=True)
     if city is not None:
         documents = documents.filter(city=city)
+    if sort not in (None, "", SORT_RELEVANCE):
+        # Another order: the search's matches (the same as in relevance order, misspellings
+        # too, so the page can say which spellings it used) in that order.
+        search = DocumentSearch(documents, q, language)
+        queryset = programme_catalogue(city=city, now=now, **{**kwargs, "q": None})
+        return CappedPaginator(queryset.filter(pk__in=search.matches.values("pk")), per_page, search=search)
+    filters = {k: v for k, v in kwargs.items() if k not in ("q", "language", "sort", "lat", "lng", "near_district")}
+    instruction_language = filters.pop("instruction_language", None)
     narrowed = _instruction_language(
         programme_filter(Programme.objects.all(), now=now, **filters), instruction_language
     )

@@ -106,7 +106,7 @@ def _spelling_notice(paginator: Paginator, page_obj, query: str) -> str | None:
     words (search.py: the misspelling lexicon). The words are named only when the page's cards
     show them (titles and providers as displayed): the lexicon also holds words of programmes
     not published yet."""
-    search = getattr(paginator, "search", None)
+    search = getattr(paginator, "search", None)  # CappedPaginator's and RankedPaginator's
     if search is None or not search.spellings or not page_obj.object_list:
         return None
     shown = " ".join(f"{programme.title} {programme.provider.name}" for programme in page_obj.object_list).lower()

@@ -55,3 +55,19 @@ def test_the_query_in_the_notice_is_escaped_and_cut(client, catalogue):
     long = "englsh" + " for" * 30  # 126 characters, every word found
     text = notice(client.get("/en" + URL, {"q": long}))
     assert f"“{long[:60]}”" in text
+
+
+@pytest.mark.parametrize("sort", ["soonest", "newest", "nearest"])
+def test_a_corrected_search_in_another_order_says_so_too(client, catalogue, sort):
+    response = client.get("/en" + URL, {"q": "englsh", "sort": sort})
+    assert "English for work" in response.content.decode()
+    assert notice(response) == "No programme has “englsh”. Showing programmes with similar words: english."
+
+
+def test_another_order_finds_the_same_programmes_as_relevance(client, catalogue):
+    def slugs(params):
+        html = client.get("/en" + URL, params).content.decode()
+        return set(re.findall(r'href="/en/programmes/([a-z0-9-]+)/"', html))
+
+    for q in ("englsh", "english", "คอมพิวเตอร์", "zzzqqqxx"):
+        assert slugs({"q": q, "sort": "newest"}) == slugs({"q": q})
