@@ -76,6 +76,7 @@ TEMP_TABLES = (
     "_dash_delta",
     "_dash_delta_sum",
     "_dash_emptied",
+    "_dash_fold",
     "_dash_ev",
     "_dash_activity_new",
     "_dash_activity_old",
@@ -580,7 +581,9 @@ def activity_rollups_rebuild(cursor) -> None:
 def rollups_from_tables(cursor) -> None:
     """Derive ActivityMonth, ActivityTotal and LearnerTotal again from ActivityDay and
     LearnerPeriod as they stand (rows written by other means than the refresh jobs, such as
-    fixtures or a restore of the summary tables alone)."""
+    fixtures or a restore of the summary tables alone), after adding LearnerPeriodDelta into
+    LearnerPeriod."""
+    learner_deltas_fold(cursor)
     cursor.execute("TRUNCATE dashboards_activitymonth, dashboards_activitytotal, dashboards_learnertotal")
     months = ", ".join(_MONTH_KEY + _ACTIVITY_MEASURES)
     cursor.execute(f"INSERT INTO dashboards_activitymonth ({months}) {_months_sql('dashboards_activityday')}")
@@ -766,7 +769,9 @@ def days_add(cursor, days_sql: str, params=None) -> None:
 # LearnerMonth for the learner months the triggers marked (a participant's month, or a whole
 # month: DirtyLearnerMonth, migration 0007), finds the participants whose rows changed (C),
 # counts C's rows in every period that contains a changed month before and after the change,
-# and adds the difference. A period not yet in BuiltPeriod is computed whole instead.
+# and appends the difference to LearnerPeriodDelta (added into LearnerPeriod nightly, or when
+# it grows past DELTAS_FOLDED_AT rows; the pages read both). A period not yet in BuiltPeriod is
+# computed whole instead.
 
 
 def _dims_sql(programmes: str | None = None) -> str:
@@ -1052,14 +1057,17 @@ def learner_periods_whole(cursor, *, everything: bool = False) -> int:
     cursor.execute("DROP TABLE IF EXISTS _dash_lt_new")
     cursor.execute(f"CREATE TEMP TABLE _dash_lt_new ON COMMIT DROP AS {_learner_totals_sql('_dash_lp_new')}")
     if everything:
+        cursor.execute("DELETE FROM dashboards_learnerperioddelta")
         for table, new, columns, nullable in (
             ("dashboards_learnerperiod", "_dash_lp_new", _LP_COLUMNS, ("district_id",)),
             ("dashboards_learnertotal", "_dash_lt_new", _LT_COLUMNS, ()),
         ):
             _rows_replace(cursor, table=table, new=new, columns=columns, nullable=nullable, scope="true")
     else:
-        # A few periods: their rows are found through the index and rewritten.
+        # A few periods: their rows (and differences not yet added) are found through the index
+        # and rewritten.
         for table, new, columns in (
+            ("dashboards_learnerperioddelta", None, ()),
             ("dashboards_learnerperiod", "_dash_lp_new", _LP_COLUMNS),
             ("dashboards_learnertotal", "_dash_lt_new", _LT_COLUMNS),
         ):
@@ -1067,8 +1075,9 @@ def learner_periods_whole(cursor, *, everything: bool = False) -> int:
                 f"DELETE FROM {table} lp USING _dash_periods per "
                 "WHERE per.whole AND lp.kind = per.kind AND lp.period_end = per.period_end"
             )
-            names = ", ".join(columns)
-            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {new}")
+            if new:
+                names = ", ".join(columns)
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {new}")
     cursor.execute(
         "INSERT INTO dashboards_builtperiod (kind, period_end) SELECT kind, period_end FROM _dash_periods "
         "WHERE whole ON CONFLICT DO NOTHING"
@@ -1117,7 +1126,7 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     """Bring LearnerMonth up to date for the learner months claimed into ``_dash_learner_marks``
     (learner_marks_claim: whole months, and single people's months) and LearnerPeriod with it:
     by difference for the built periods containing a changed month, whole for the others.
-    Leaves those periods in ``_dash_periods``. Returns the LearnerPeriod rows written."""
+    Leaves those periods in ``_dash_periods``. Returns the LearnerPeriod(Delta) rows written."""
     cursor.execute(
         "CREATE TEMP TABLE _dash_dirty_months ON COMMIT DROP AS "
         "SELECT DISTINCT m FROM _dash_learner_marks WHERE participant_id IS NULL"
@@ -1260,22 +1269,24 @@ _UPSERT = """
     INSERT INTO dashboards_learnerperiod AS lp (city_id, kind, period_start, period_end, dimension, value,
                                                district_id, age_from, sex, learners)
     SELECT city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, abs(learners)
-      FROM _dash_delta_sum WHERE learners {compare} 0
+      FROM {source} WHERE learners {compare} 0
      ORDER BY city_id, kind, period_end, dimension, value, district_id, age_from, sex
         ON CONFLICT ON CONSTRAINT dashboards_learnerperiod_cell
         DO UPDATE SET learners = lp.learners {sign} EXCLUDED.learners
     RETURNING lp.id, lp.learners, (lp.xmax = 0) AS inserted
 """
+_CELL = ", ".join(_LP_COLUMNS[:-1])
+DELTAS_FOLDED_AT = 250_000  # rows of LearnerPeriodDelta past which a run adds them into LearnerPeriod
 
 
 def _delta_apply(cursor) -> int:
-    """Add the summed differences of ``_dash_delta`` to LearnerPeriod (each cell found through
-    its unique index) and drop the cells left at 0. Gains first, then losses (a loss is written
-    as a subtraction: the table's CHECK refuses a negative row even on the way to an update)."""
+    """Add the summed differences of ``_dash_delta`` to LearnerTotal (through its unique index:
+    a few rows a value) and append them to LearnerPeriodDelta, which the pages add to
+    LearnerPeriod; add those into LearnerPeriod when they pass DELTAS_FOLDED_AT rows."""
     cursor.execute(
         "CREATE TEMP TABLE _dash_delta_sum ON COMMIT DROP AS "
-        "SELECT city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, "
-        "sum(learners)::int AS learners FROM _dash_delta GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(learners) <> 0"
+        f"SELECT {_CELL}, sum(learners)::int AS learners FROM _dash_delta "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(learners) <> 0"
     )
     if not cursor.rowcount:
         return 0
@@ -1288,11 +1299,38 @@ def _delta_apply(cursor) -> int:
         measures=("learners",),
         unique=("city_id", "kind", "period_end", "dimension", "value"),
     )
-    cursor.execute(f"WITH up AS ({_UPSERT.format(sign='+', compare='>')}) SELECT count(*) FROM up")
+    cursor.execute(
+        f"INSERT INTO dashboards_learnerperioddelta ({_CELL}, learners) "
+        f"SELECT {_CELL}, learners FROM _dash_delta_sum ORDER BY city_id, kind, period_end, dimension"
+    )
+    rows = cursor.rowcount
+    cursor.execute(f"SELECT count(*) FROM (SELECT FROM dashboards_learnerperioddelta LIMIT {DELTAS_FOLDED_AT + 1}) d")
+    if cursor.fetchone()[0] > DELTAS_FOLDED_AT:
+        rows += learner_deltas_fold(cursor)
+    return rows
+
+
+def learner_deltas_fold(cursor) -> int:
+    """Add the differences of LearnerPeriodDelta into LearnerPeriod (each cell through its unique
+    index), drop the cells left at 0 and empty LearnerPeriodDelta; the pages read the same
+    numbers before and after. Gains first, then losses (a loss is written as a subtraction: the
+    table's CHECK refuses a negative row even on the way to an update). Returns the cells
+    written."""
+    cursor.execute("DROP TABLE IF EXISTS _dash_fold, _dash_emptied")
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_fold ON COMMIT DROP AS "
+        f"SELECT {_CELL}, sum(learners)::int AS learners FROM dashboards_learnerperioddelta "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(learners) <> 0"
+    )
+    if not cursor.rowcount:
+        cursor.execute("DELETE FROM dashboards_learnerperioddelta")
+        return 0
+    gains = _UPSERT.format(source="_dash_fold", sign="+", compare=">")
+    losses = _UPSERT.format(source="_dash_fold", sign="-", compare="<")
+    cursor.execute(f"WITH up AS ({gains}) SELECT count(*) FROM up")
     rows = cursor.fetchone()[0]
     cursor.execute(
-        "CREATE TEMP TABLE _dash_emptied ON COMMIT DROP AS "
-        f"WITH up AS ({_UPSERT.format(sign='-', compare='<')}) SELECT id, learners, inserted FROM up"
+        f"CREATE TEMP TABLE _dash_emptied ON COMMIT DROP AS WITH up AS ({losses}) SELECT id, learners, inserted FROM up"
     )
     rows += cursor.rowcount
     cursor.execute("SELECT count(*) FILTER (WHERE inserted) FROM _dash_emptied")
@@ -1300,4 +1338,5 @@ def _delta_apply(cursor) -> int:
         # A loss in a cell that held nobody: LearnerMonth and LearnerPeriod disagree.
         raise RuntimeError("dashboards: learner difference for a missing cell; run dashboards_rebuild")
     cursor.execute("DELETE FROM dashboards_learnerperiod WHERE id IN (SELECT id FROM _dash_emptied WHERE learners = 0)")
+    cursor.execute("DELETE FROM dashboards_learnerperioddelta")
     return rows

@@ -239,6 +239,38 @@ class LearnerPeriod(models.Model):
         return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
 
 
+class LearnerPeriodDelta(models.Model):
+    """Differences not yet added to LearnerPeriod: signed learner counts per LearnerPeriod cell,
+    appended by the incremental refresh (a cell may have several rows). A page reads a cell as
+    its LearnerPeriod row plus these (selectors: every reader sums). Adding 50,000 differences
+    into LearnerPeriod through its unique index took ~1 s; appending them takes a tenth of that.
+    The nightly job, and a run that finds more than aggregation.DELTAS_FOLDED_AT rows here, add
+    them into LearnerPeriod and empty the table (aggregation.learner_deltas_fold); a rebuild, and
+    a period recomputed whole, drop those of their periods."""
+
+    city = loose_key("city.City")
+    kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
+    value = models.CharField(_("value"), max_length=32, blank=True, default="")
+    district = loose_key("city.District", null=True)
+    age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
+    sex = models.CharField(_("sex"), max_length=16)
+    learners = models.IntegerField(_("learners (difference)"))
+
+    class Meta:
+        verbose_name = _("learners per period, difference not yet added")
+        verbose_name_plural = _("learners per period, differences not yet added")
+        indexes = [
+            # the pages' reads: a period's rows of one dimension
+            models.Index(fields=["city", "kind", "period_end", "dimension"], name="dash_learnerdelta_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_end} {self.dimension}={self.value} {self.learners:+d}"
+
+
 class LearnerTotal(models.Model):
     """LearnerPeriod summed over area, age group and sex: the distinct learners of each period
     and dimension value (one row per provider, category, building block, format, and "all").

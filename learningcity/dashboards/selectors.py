@@ -32,6 +32,7 @@ from learningcity.dashboards.models import (
     ActivityMonth,
     ActivityTotal,
     LearnerPeriod,
+    LearnerPeriodDelta,
     LearnerTotal,
     RefreshRun,
 )
@@ -359,6 +360,22 @@ def activity_over_time(*, city_id: int, f: Filters) -> list[tuple[dt.date, dict]
 # --- Distinct learners (LearnerPeriod) -----------------------------------------------------
 
 
+# LearnerPeriod as the pages read it: its rows and the differences the incremental refresh has
+# not added into it yet (models.LearnerPeriodDelta). Every read sums learners per group, so a
+# cell counts as its row plus its differences; PostgreSQL pushes the conditions into both.
+_LEARNER_COLUMNS = "city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex, learners"
+LEARNER_CELLS = (
+    f"(SELECT {_LEARNER_COLUMNS} FROM {LearnerPeriod._meta.db_table} "
+    f"UNION ALL SELECT {_LEARNER_COLUMNS} FROM {LearnerPeriodDelta._meta.db_table}) AS lp"
+)
+
+
+def _learner_source(f: Filters) -> str:
+    """What answers distinct learners under the filters: LEARNER_CELLS with an area or age band,
+    otherwise the whole-city totals (a row per value, not per cell)."""
+    return LEARNER_CELLS if f.district_id or f.band else LearnerTotal._meta.db_table
+
+
 def learner_dimension(f: Filters) -> tuple[str, str] | None:
     """The LearnerPeriod split that answers the filters: "all", or the provider's or the
     category's rows; None when both a provider and a category are chosen (distinct learners
@@ -404,9 +421,10 @@ def learners_base(*, city_id: int, f: Filters, start: dt.date | None = None, end
                     WHEN GROUPING(district_id) = 0 THEN 'district' WHEN GROUPING(age_from) = 0 THEN 'age'
                     WHEN GROUPING(sex) = 0 THEN 'sex' ELSE 'total' END,
                district_id, age_from, sex, SUM(learners), SUM(learners) FILTER (WHERE district_id IS NOT NULL)
-        FROM {LearnerPeriod._meta.db_table} WHERE {" AND ".join(clauses)}
+        FROM {LEARNER_CELLS} WHERE {" AND ".join(clauses)}
         GROUP BY GROUPING SETS ((), (district_id), (age_from), (sex), (district_id, age_from), (age_from, sex),
                                 (district_id, sex))
+        HAVING SUM(learners) <> 0
     """
     out = {
         "kind": kind,
@@ -449,8 +467,6 @@ def learners_by_dimension(*, city_id: int, f: Filters) -> dict[str, dict[str, in
         return None
     period_sql, params = _period_clause(city_id=city_id, kind=kind, start=f.start, end=f.end)
     clauses = [period_sql, "dimension IN ('provider', 'category', 'block', 'format')"]
-    # Without an area or age band the whole-city totals answer (a row per value, not per cell).
-    table = LearnerPeriod if f.district_id or f.band else LearnerTotal
     if f.district_id:
         clauses.append("district_id = %s")
         params.append(f.district_id)
@@ -458,8 +474,8 @@ def learners_by_dimension(*, city_id: int, f: Filters) -> dict[str, dict[str, in
         clauses.append("age_from = ANY(%s)")
         params.append(list(AGE_BANDS[f.band]))
     sql = f"""
-        SELECT dimension, value, SUM(learners) FROM {table._meta.db_table}
-        WHERE {" AND ".join(clauses)} GROUP BY dimension, value
+        SELECT dimension, value, SUM(learners) FROM {_learner_source(f)}
+        WHERE {" AND ".join(clauses)} GROUP BY dimension, value HAVING SUM(learners) <> 0
     """
     out: dict[str, dict[str, int]] = {"provider": {}, "category": {}, "block": {}, "format": {}}
     with connection.cursor() as cursor:
@@ -478,7 +494,6 @@ def learners_over_time(*, city_id: int, f: Filters) -> dict[dt.date, int] | None
         return None
     clauses = ["city_id = %s", "kind = %s", "period_end <= %s", "period_start >= %s", "dimension = %s", "value = %s"]
     params: list = [city_id, kind, f.end, f.start, *dimension]
-    table = LearnerPeriod if f.district_id or f.band else LearnerTotal
     if f.district_id:
         clauses.append("district_id = %s")
         params.append(f.district_id)
@@ -486,8 +501,8 @@ def learners_over_time(*, city_id: int, f: Filters) -> dict[dt.date, int] | None
         clauses.append("age_from = ANY(%s)")
         params.append(list(AGE_BANDS[f.band]))
     sql = f"""
-        SELECT period_start, SUM(learners) FROM {table._meta.db_table}
-        WHERE {" AND ".join(clauses)} GROUP BY period_start
+        SELECT period_start, SUM(learners) FROM {_learner_source(f)}
+        WHERE {" AND ".join(clauses)} GROUP BY period_start HAVING SUM(learners) <> 0
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

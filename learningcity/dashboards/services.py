@@ -6,12 +6,14 @@ equal to the raw data. The SQL and the definitions of every measure are in aggre
   recomputes; the attendance and enrolment changes, which it adds to the ActivityDay rows of
   the other days; the learner months marked, whose LearnerMonth rows it recomputes, and by
   difference the LearnerPeriod rows of every month, year and rolling 12-month window that
-  contains a changed month.
+  contains a changed month (the differences appended to LearnerPeriodDelta, which the pages
+  add; LearnerTotal updated in place).
 - ``aggregates_refresh_rolling``: nightly. Marks the last day of every course that ended since
   the previous nightly run (completions count once a course has ended), runs the incremental
   refresh and also recomputes the current and previous month's periods (the rolling window
-  ending this month exists from the first night of the month), then deletes no-op run records
-  older than 7 days.
+  ending this month exists from the first night of the month), adds the day's learner
+  differences (LearnerPeriodDelta) into LearnerPeriod, then deletes no-op run records older
+  than 7 days.
 - ``aggregates_rebuild``: both tables from scratch, after a data fix or a bulk load.
 
 Every run is one REPEATABLE READ transaction under one PostgreSQL advisory lock (taken before
@@ -240,6 +242,7 @@ def aggregates_refresh_rolling(*, now: dt.datetime | None = None) -> RefreshRun:
         days, periods, rows = _refresh_claimed(
             cursor, today=today, extra_months=[today.replace(day=1), _previous_month(today)]
         )
+        rows += aggregation.learner_deltas_fold(cursor)
         RefreshRun.objects.filter(
             started_at__lt=started_at - NO_OP_RUNS_KEPT, days_refreshed=0, periods_refreshed=0
         ).delete()

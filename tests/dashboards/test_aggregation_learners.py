@@ -8,6 +8,7 @@ import importlib
 import pytest
 from django.db import connection
 
+from learningcity.dashboards import aggregation
 from learningcity.dashboards.models import (
     ActivityChange,
     BuiltPeriod,
@@ -15,11 +16,12 @@ from learningcity.dashboards.models import (
     DirtyLearnerMonth,
     LearnerMonth,
     LearnerPeriod,
+    LearnerPeriodDelta,
 )
-from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh
+from learningcity.dashboards.services import aggregates_rebuild, aggregates_refresh, aggregates_refresh_rolling
 from participants.models import Attendance, Participant
 from programmes.models import Course, Programme, Session
-from tests.dashboards.test_aggregation_support import NOW, at, diff, expected_learners, learner_snapshot
+from tests.dashboards.test_aggregation_support import NOW, at, diff, expected_learners, learner_snapshot, learners_sum
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
@@ -63,8 +65,7 @@ def present(session, participant) -> Attendance:
 
 
 def learners(kind: str, end: dt.date, **cell) -> int:
-    rows = LearnerPeriod.objects.filter(kind=kind, period_end=end, dimension="all", value="", **cell)
-    return sum(rows.values_list("learners", flat=True))
+    return learners_sum(kind=kind, period_end=end, dimension="all", value="", **cell)
 
 
 def assert_refresh_equals_raw_and_rebuild(now=NOW) -> None:
@@ -105,10 +106,8 @@ def test_a_person_present_in_two_dirty_months_counts_once_in_the_window(world):
     assert learners("year", dt.date(2026, 12, 31)) == 1
     assert learners("rolling12", dt.date(2026, 4, 30)) == 2  # the December learner and this person, once
     assert learners("rolling12", dt.date(2026, 6, 30)) == 2
-    block = LearnerPeriod.objects.get(
-        kind="rolling12", period_end=dt.date(2026, 6, 30), dimension="block", value="6", district=district
-    )
-    assert block.learners == 2
+    block = {"kind": "rolling12", "period_end": dt.date(2026, 6, 30), "dimension": "block", "value": "6"}
+    assert learners_sum(**block, district=district) == 2
     assert_refresh_equals_raw_and_rebuild()
 
 
@@ -255,3 +254,88 @@ def test_days_marked_before_the_triggers_knew_people_are_recomputed_as_whole_mon
     assert not LearnerMonth.objects.filter(participant_id=bob.pk).exists()
     assert not DirtyLearnerMonth.objects.exists()
     assert_refresh_equals_raw_and_rebuild()
+
+
+# --- Differences not yet added (LearnerPeriodDelta) ------------------------------------------
+
+
+def _stored(**cells) -> int:
+    """LearnerPeriod's own rows, without the differences."""
+    return sum(LearnerPeriod.objects.filter(**cells).values_list("learners", flat=True))
+
+
+def test_an_incremental_run_appends_differences_that_the_nightly_job_adds_in(world):
+    programme, (district, _other) = world
+    present(session_on(programme, dt.date(2026, 2, 4)), ParticipantFactory(district=district))
+    aggregates_rebuild(now=NOW)
+    born = dt.date(1990, 1, 1)
+    leaves = ParticipantFactory(district=district, sex="male", birth_date=born)
+    mark = present(session_on(programme, dt.date(2026, 3, 4)), leaves)
+    aggregates_rebuild(now=NOW)
+    newcomer = ParticipantFactory(district=district, sex="female", birth_date=born)  # another cell
+    present(session_on(programme, dt.date(2026, 3, 11)), newcomer)
+    Attendance.objects.filter(pk=mark.pk).delete()
+    aggregates_refresh(now=NOW)
+    march = {"kind": "month", "period_end": dt.date(2026, 3, 31), "dimension": "all", "value": ""}
+    # LearnerPeriod itself is untouched; its differences hold the newcomer (+1) and the leaver (-1)
+    assert _stored(**march) == 1 and learners("month", dt.date(2026, 3, 31)) == 1
+    assert sorted(LearnerPeriodDelta.objects.filter(**march).values_list("learners", flat=True)) == [-1, 1]
+    assert learners("year", dt.date(2026, 12, 31)) == 3 - 1
+    assert_refresh_equals_raw_and_rebuild()  # (the rebuild empties the table)
+    assert not LearnerPeriodDelta.objects.exists()
+
+    present(session_on(programme, dt.date(2026, 3, 18)), ParticipantFactory(district=district))
+    aggregates_refresh(now=NOW)
+    pages = learner_snapshot()
+    assert LearnerPeriodDelta.objects.filter(**march).exists() and _stored(**march) == 1
+    run = aggregates_refresh_rolling(now=NOW)
+    assert not LearnerPeriodDelta.objects.exists() and run.rows_written > 0
+    assert _stored(**march) == 2
+    assert learner_snapshot() == pages
+
+
+def test_a_period_recomputed_whole_drops_its_differences(world):
+    programme, (district, _other) = world
+    present(session_on(programme, dt.date(2026, 5, 6)), ParticipantFactory(district=district))
+    aggregates_rebuild(now=NOW)
+    present(session_on(programme, dt.date(2026, 6, 3)), ParticipantFactory(district=district))
+    aggregates_refresh(now=NOW)
+    assert LearnerPeriodDelta.objects.filter(kind="rolling12", period_end=dt.date(2026, 6, 30)).exists()
+    # The nightly job computes June's periods whole: their differences must not be added again.
+    aggregates_refresh_rolling(now=NOW)
+    assert learners("rolling12", dt.date(2026, 6, 30)) == 2 and learners("month", dt.date(2026, 6, 30)) == 1
+    assert_refresh_equals_raw_and_rebuild()
+
+
+def test_past_the_threshold_a_run_adds_the_differences_in(world, monkeypatch):
+    programme, (district, _other) = world
+    present(session_on(programme, dt.date(2026, 1, 14)), ParticipantFactory(district=district))
+    aggregates_rebuild(now=NOW)
+    monkeypatch.setattr(aggregation, "DELTAS_FOLDED_AT", 0)
+    present(session_on(programme, dt.date(2026, 1, 21)), ParticipantFactory(district=district))
+    aggregates_refresh(now=NOW)
+    assert not LearnerPeriodDelta.objects.exists()
+    assert _stored(kind="month", period_end=dt.date(2026, 1, 31), dimension="all") == 2
+    assert_refresh_equals_raw_and_rebuild()
+
+
+def test_a_difference_for_a_cell_that_holds_nobody_stops_the_fold(world):
+    programme, (district, _other) = world
+    present(session_on(programme, dt.date(2026, 1, 14)), ParticipantFactory(district=district))
+    aggregates_rebuild(now=NOW)
+    LearnerPeriodDelta.objects.create(
+        city=programme.provider.city,
+        kind="month",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31),
+        dimension="all",
+        value="",
+        district=district,
+        age_from=65,
+        sex="other",
+        learners=-1,
+    )
+    with pytest.raises(RuntimeError, match="missing cell"):
+        aggregates_refresh_rolling(now=NOW)
+    # Nothing of the run stays: the difference is still there for a rebuild to clear.
+    assert LearnerPeriodDelta.objects.count() == 1

@@ -10,7 +10,14 @@ from collections import Counter, defaultdict
 from django.core.management import call_command
 from django.utils import timezone
 
-from learningcity.dashboards.models import ActivityDay, ActivityMonth, ActivityTotal, LearnerPeriod, LearnerTotal
+from learningcity.dashboards.models import (
+    ActivityDay,
+    ActivityMonth,
+    ActivityTotal,
+    LearnerPeriod,
+    LearnerPeriodDelta,
+    LearnerTotal,
+)
 from participants.models import Attendance, Enrolment, Participant
 from participants.services import completion_compute
 from programmes.models import Course, Programme
@@ -57,10 +64,26 @@ def activity_snapshot() -> dict:
 
 
 def learner_snapshot() -> dict:
-    """LearnerPeriod as {key: learners}, after checking that LearnerTotal equals its sums."""
-    rows = {tuple(row[:9]): row[9] for row in LearnerPeriod.objects.values_list(*LEARNER_KEY, "learners")}
+    """LearnerPeriod as the pages read it, {key: learners}: its rows plus the differences not
+    added into it yet (LearnerPeriodDelta), after checking that no cell is below zero and that
+    LearnerTotal equals their sums."""
+    rows: dict = {}
+    for model in (LearnerPeriod, LearnerPeriodDelta):
+        for row in model.objects.values_list(*LEARNER_KEY, "learners"):
+            rows[tuple(row[:9])] = rows.get(tuple(row[:9]), 0) + row[9]
+    assert all(learners >= 0 for learners in rows.values()), {k: v for k, v in rows.items() if v < 0}
+    rows = {key: learners for key, learners in rows.items() if learners}
     assert_learner_totals(rows)
     return rows
+
+
+def learners_sum(**cells) -> int:
+    """The learners of the LearnerPeriod cells that `cells` selects, as the pages read them
+    (with the differences in LearnerPeriodDelta)."""
+    return sum(
+        sum(model.objects.filter(**cells).values_list("learners", flat=True))
+        for model in (LearnerPeriod, LearnerPeriodDelta)
+    )
 
 
 def _add(target: dict, key, values) -> None:
