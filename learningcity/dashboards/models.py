@@ -185,15 +185,9 @@ class ActivityTotal(ActivityMeasures):
         return f"{self.month} {self.dimension}={self.value}"
 
 
-class LearnerPeriod(models.Model):
-    """Distinct learners (people present at least once at a non-cancelled session) per period.
-
-    ``dimension`` says which activity dimension the row is split by: "all" (no split; rows add
-    up across district x age x sex), or "provider", "category", "block" (GNLC building block
-    1-6 through the categories) and "format", where ``value`` holds the id, block number or
-    format: a person who learnt with two providers counts once under each, so these rows do not
-    add up across values.
-    """
+class LearnerCell(models.Model):
+    """The cell of a distinct-learner count: a period, a dimension value, an area, an age group
+    and a sex (LearnerPeriod and its differences, LearnerPeriodDelta)."""
 
     class Kind(models.TextChoices):
         MONTH = "month", pgettext_lazy("period", "Month")
@@ -216,6 +210,24 @@ class LearnerPeriod(models.Model):
     district = loose_key("city.District", null=True)
     age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
     sex = models.CharField(_("sex"), max_length=16)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
+
+
+class LearnerPeriod(LearnerCell):
+    """Distinct learners (people present at least once at a non-cancelled session) per period.
+
+    ``dimension`` says which activity dimension the row is split by: "all" (no split; rows add
+    up across district x age x sex), or "provider", "category", "block" (GNLC building block
+    1-6 through the categories) and "format", where ``value`` holds the id, block number or
+    format: a person who learnt with two providers counts once under each, so these rows do not
+    add up across values.
+    """
+
     learners = models.PositiveIntegerField(_("learners"))
 
     class Meta:
@@ -235,11 +247,8 @@ class LearnerPeriod(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kind} {self.period_end} {self.dimension}={self.value}"
 
-
-class LearnerPeriodDelta(models.Model):
+class LearnerPeriodDelta(LearnerCell):
     """Differences not yet added to LearnerPeriod: signed learner counts per LearnerPeriod cell,
     appended by the incremental refresh (a cell may have several rows). A page reads a cell as
     its LearnerPeriod row plus these (selectors: every reader sums). Adding 50,000 differences
@@ -248,15 +257,6 @@ class LearnerPeriodDelta(models.Model):
     them into LearnerPeriod and empty the table (aggregation.learner_deltas_fold); a rebuild, and
     a period recomputed whole, drop those of their periods."""
 
-    city = loose_key("city.City")
-    kind = models.CharField(_("period"), max_length=12, choices=LearnerPeriod.Kind.choices)
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
-    dimension = models.CharField(_("split by"), max_length=12, choices=LearnerPeriod.Dimension.choices)
-    value = models.CharField(_("value"), max_length=32, blank=True, default="")
-    district = loose_key("city.District", null=True)
-    age_from = models.PositiveSmallIntegerField(_("age group"), choices=AgeGroup.choices)
-    sex = models.CharField(_("sex"), max_length=16)
     learners = models.IntegerField(_("learners (difference)"))
 
     class Meta:
