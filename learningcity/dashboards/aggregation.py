@@ -1173,7 +1173,11 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         "FROM _dash_lm_keys k JOIN _dash_people p ON p.participant_id = k.participant_id"
     )
     # (b) the participants whose rows changed; `moved`: their attributes changed too (one stored row
-    # tells: a person's rows always carry the same attributes, rewritten together in (d))
+    # tells: a person's rows always carry the same attributes, rewritten together in (d)).
+    # Only people with marked months can have moved: the participant trigger marks every month
+    # of a person whose attributes change (migration 0007), and a person all of whose months are
+    # whole months has all their rows rewritten anyway. Their stored attributes come from their
+    # rows read in (a) when there are any (no lookup), else from one LearnerMonth row.
     # The dimension values whose months changed (a person's other values count as before).
     cursor.execute(
         "CREATE TEMP TABLE _dash_changed_keys ON COMMIT DROP AS "
@@ -1186,12 +1190,17 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     )
     cursor.execute(
         "CREATE TEMP TABLE _dash_changed ON COMMIT DROP AS "
-        "SELECT c.participant_id, p.participant_id IS NOT NULL AND COALESCE(("
+        "SELECT c.participant_id, p.participant_id IS NOT NULL AND c.participant_id IN "
+        "(SELECT participant_id FROM _dash_pairs) AND CASE WHEN o.participant_id IS NOT NULL "
+        "  THEN (o.district_id, o.sex, o.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date) "
+        "  ELSE COALESCE(("
         "  SELECT (l.district_id, l.sex, l.birth_date) IS DISTINCT FROM (p.district_id, p.sex, p.birth_date)"
         "    FROM dashboards_learnermonth l WHERE l.participant_id = c.participant_id LIMIT 1"
-        "), false) AS moved "
+        "), false) END AS moved "
         "FROM (SELECT DISTINCT participant_id FROM _dash_changed_keys) AS c "
-        "LEFT JOIN _dash_people p ON p.participant_id = c.participant_id"
+        "LEFT JOIN _dash_people p ON p.participant_id = c.participant_id "
+        "LEFT JOIN (SELECT DISTINCT ON (participant_id) participant_id, district_id, sex, birth_date "
+        "FROM _dash_lm_old ORDER BY participant_id) AS o ON o.participant_id = c.participant_id"
     )
     cursor.execute("ALTER TABLE _dash_changed ADD PRIMARY KEY (participant_id)")
     cursor.execute("ANALYZE _dash_changed")

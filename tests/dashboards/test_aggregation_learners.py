@@ -136,6 +136,50 @@ def test_a_district_change_moves_the_person_between_cells_in_every_window(world)
     assert_refresh_equals_raw_and_rebuild()
 
 
+@pytest.mark.parametrize("march", ["present", "absent"])
+def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritten(world, march):
+    """The triggers mark every month of a person whose attributes change; should a month's mark be
+    missing (here deleted), the refresh still finds that the person moved and rewrites all their
+    rows: from their rows of the marked months (March present), or, with none there (March
+    absent; a new mark in April makes them a changed person), from one stored LearnerMonth row."""
+    programme, (before, after) = world
+    person = ParticipantFactory(district=before, sex="female")
+    present(session_on(programme, dt.date(2025, 9, 8)), person)
+    Attendance.objects.create(
+        session=session_on(programme, dt.date(2026, 3, 2)), participant=person, status=march, marked_at=at(NOW.date())
+    )
+    aggregates_rebuild(now=NOW)
+    Participant.objects.filter(pk=person.pk).update(district=after)
+    assert set(DirtyLearnerMonth.objects.values_list("month", flat=True)) == {dt.date(2025, 9, 1), dt.date(2026, 3, 1)}
+    DirtyLearnerMonth.objects.filter(month=dt.date(2025, 9, 1)).delete()
+    present(session_on(programme, dt.date(2026, 4, 6)), person)
+    aggregates_refresh(now=NOW)
+    assert learners("rolling12", dt.date(2025, 12, 31), district=after) == 1
+    assert learners("rolling12", dt.date(2025, 12, 31), district=before) == 0
+    assert set(LearnerMonth.objects.filter(participant_id=person.pk).values_list("district_id", flat=True)) == {
+        after.pk
+    }
+    assert_refresh_equals_raw_and_rebuild()
+
+
+def test_new_learners_only_added_read_no_stored_attributes(world):
+    """Marks only added (no marked months): nobody can have moved, and the counts move by the
+    newcomers alone, also for a person already counted under other attributes' rows."""
+    programme, (district, other) = world
+    known = ParticipantFactory(district=district, sex="male")
+    present(session_on(programme, dt.date(2025, 11, 10)), known)
+    aggregates_rebuild(now=NOW)
+    newcomer = ParticipantFactory(district=other, sex="female")
+    present(session_on(programme, dt.date(2026, 4, 13)), newcomer)
+    present(session_on(programme, dt.date(2026, 4, 20)), known)
+    assert not DirtyLearnerMonth.objects.exists()
+    aggregates_refresh(now=NOW)
+    assert learners("month", dt.date(2026, 4, 30)) == 2
+    assert learners("rolling12", dt.date(2026, 4, 30), district=district) == 1
+    assert learners("rolling12", dt.date(2026, 4, 30), district=other) == 1
+    assert_refresh_equals_raw_and_rebuild()
+
+
 def test_a_late_edit_eleven_months_back_updates_twelve_rolling_windows(world):
     programme, (district, _other) = world
     old = session_on(programme, dt.date(2025, 7, 15))
