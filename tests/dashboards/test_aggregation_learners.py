@@ -76,7 +76,15 @@ def assert_refresh_equals_raw_and_rebuild(now=NOW) -> None:
     assert learner_snapshot() == got
 
 
-def test_removing_a_persons_only_attendance_in_a_window_lowers_the_count(world):
+@pytest.fixture(params=["looked up", "hashed"])
+def sessions(request, monkeypatch):
+    """Both ways of matching marked people's marks with their sessions (_sessions_hashed)."""
+    if request.param == "hashed":
+        monkeypatch.setattr(aggregation, "_sessions_hashed", lambda cursor: True)
+    return request.param
+
+
+def test_removing_a_persons_only_attendance_in_a_window_lowers_the_count(world, sessions):
     programme, (district, _other) = world
     january = session_on(programme, dt.date(2026, 1, 14))
     stays, leaves = ParticipantFactory(district=district), ParticipantFactory(district=district)
@@ -111,7 +119,7 @@ def test_a_person_present_in_two_dirty_months_counts_once_in_the_window(world):
     assert_refresh_equals_raw_and_rebuild()
 
 
-def test_a_district_change_moves_the_person_between_cells_in_every_window(world):
+def test_a_district_change_moves_the_person_between_cells_in_every_window(world, sessions):
     programme, (before, after) = world
     person = ParticipantFactory(district=before, sex="female")
     present(session_on(programme, dt.date(2025, 7, 7)), person)
@@ -137,7 +145,7 @@ def test_a_district_change_moves_the_person_between_cells_in_every_window(world)
 
 
 @pytest.mark.parametrize("march", ["present", "absent"])
-def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritten(world, march):
+def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritten(world, march, sessions):
     """The triggers mark every month of a person whose attributes change; should a month's mark be
     missing (here deleted), the refresh still finds that the person moved and rewrites all their
     rows: from their rows of the marked months (March present), or, with none there (March
@@ -160,6 +168,31 @@ def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritt
         after.pk
     }
     assert_refresh_equals_raw_and_rebuild()
+
+
+def test_marked_marks_are_hashed_with_their_sessions_only_when_they_outnumber_them(world):
+    programme, (district, _other) = world
+    march = [session_on(programme, dt.date(2026, 3, d)) for d in (2, 9, 16)]
+    people = [ParticipantFactory(district=district) for _ in range(4)]
+    for session in march:
+        for person in people:
+            present(session, person)
+    for day in range(1, 29):  # April: more sessions than one person's marks
+        session_on(programme, dt.date(2026, 4, day))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE participants_attendance")
+        cursor.execute("ANALYZE participants_participant")
+        cursor.execute("CREATE TEMP TABLE _dash_pairs (participant_id bigint, m date) ON COMMIT DROP")
+        assert not aggregation._sessions_hashed(cursor)  # nobody marked
+        cursor.execute(
+            "INSERT INTO _dash_pairs SELECT id, '2026-03-01' FROM participants_participant WHERE id = ANY (%s)",
+            [[p.pk for p in people]],
+        )
+        assert aggregation._sessions_hashed(cursor)  # 4 people x 3 marks > 3 sessions
+        cursor.execute("DELETE FROM _dash_pairs WHERE participant_id <> %s", [people[0].pk])
+        cursor.execute("INSERT INTO _dash_pairs VALUES (%s, '2026-04-01')", [people[0].pk])
+        assert not aggregation._sessions_hashed(cursor)  # 1 person x 3 marks < 31 sessions
+        cursor.execute("DROP TABLE _dash_pairs")
 
 
 def test_new_learners_only_added_read_no_stored_attributes(world):
@@ -237,7 +270,7 @@ class NewMarks:
         return {(participant, month) for _id, participant, month in rows}
 
 
-def test_the_triggers_mark_the_months_of_the_people_a_change_can_move(world):
+def test_the_triggers_mark_the_months_of_the_people_a_change_can_move(world, sessions):
     programme, (district, other) = world
     march = session_on(programme, dt.date(2026, 3, 9))
     ann, bob = ParticipantFactory(district=district), ParticipantFactory(district=district)
