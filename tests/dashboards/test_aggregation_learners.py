@@ -182,6 +182,7 @@ def test_marked_marks_are_hashed_with_their_sessions_only_when_they_outnumber_th
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE participants_attendance")
         cursor.execute("ANALYZE participants_participant")
+        cursor.execute("ANALYZE programmes_session")
         cursor.execute("CREATE TEMP TABLE _dash_pairs (participant_id bigint, m date) ON COMMIT DROP")
         assert not aggregation._sessions_hashed(cursor)  # nobody marked
         cursor.execute(
