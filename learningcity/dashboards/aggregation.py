@@ -971,7 +971,7 @@ def months_with_sessions_sql() -> str:
     )
 
 
-def _counts_sql(*, people: str | None, periods: str, keys: str | None = None) -> str:
+def _counts_sql(*, people: str | None, periods: str, keys: str | None = None, joined: bool = False) -> str:
     """Learners per period and cell, counted over LearnerMonth rows (of the participants in the
     table `people` when given, and of their dimension values in the table `keys`, all of them
     for the people marked ``moved``) for the periods selected by `periods` (a condition on ``per``,
@@ -979,7 +979,7 @@ def _counts_sql(*, people: str | None, periods: str, keys: str | None = None) ->
     person's months m1 < m2 < ... in order (lag), a year is counted at its first month and the
     rolling windows (named by their last month) that contain m_i and none of the earlier months
     are [max(m_i, m_(i-1) + 12 months), m_i + 11 months], so every window is generated once.
-    For a few people (`people`), each row is instead joined with the periods of ``per`` that
+    With `joined` (a few periods), each row is instead joined with the periods of ``per`` that
     contain its month and counted where the previous month is before the period's start (the
     first of its months there): the same counts. Reading only months in [lo, hi] (the span of
     the periods) is enough: an earlier month is in none of them."""
@@ -1001,10 +1001,10 @@ def _counts_sql(*, people: str | None, periods: str, keys: str | None = None) ->
                                            ORDER BY l.month) AS previous
               FROM dashboards_learnermonth l
              WHERE l.month >= %(lo)s AND l.month <= %(hi)s {restrict}) AS lm"""
-    if people:
-        # A few people's rows and the few periods to adjust: each row joined with the periods
-        # containing its month, counted where it is the first of its run there (its previous month
-        # is earlier); cheaper than generating every period of each row (~3 us a row).
+    if joined:
+        # Each row joined with the few periods containing its month, counted where it is the
+        # first of its run there (its previous month is earlier): cheaper than generating every
+        # period of each row (~3 us a row) while the periods are few.
         return f"""{rows}
       JOIN _dash_periods per ON lm.month BETWEEN per.period_start AND per.period_end
        AND (lm.previous IS NULL OR lm.previous < per.period_start) AND {periods}
@@ -1028,10 +1028,10 @@ def _span(cursor, periods: str) -> dict | None:
     cursor.execute(
         "SELECT min(period_start), max(period_end), "
         "min(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12'), "
-        f"max(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12') FROM _dash_periods per "
-        f"WHERE {periods}"
+        f"max(date_trunc('month', period_end::timestamp)) FILTER (WHERE kind = 'rolling12'), count(*) "
+        f"FROM _dash_periods per WHERE {periods}"
     )
-    lo, hi, first_end, last_end = cursor.fetchone()
+    lo, hi, first_end, last_end, count = cursor.fetchone()
     if lo is None:
         return None
     # Without a rolling window to compute, an empty range (first > last) generates none.
@@ -1040,6 +1040,7 @@ def _span(cursor, periods: str) -> dict | None:
         "hi": hi,
         "first_end": first_end or dt.datetime(9999, 1, 1),
         "last_end": last_end or dt.datetime(1, 1, 1),
+        "periods": count,
     }
 
 
@@ -1319,13 +1320,20 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     return rows
 
 
+# At most this many periods to adjust (those of one changed month: its month, year and 12 rolling
+# windows), the changed people's rows are joined with them rather than expanded into theirs.
+JOINED_PERIODS = 14
+
+
 def _delta_counts(cursor, span: dict, *, sign: str) -> None:
     """Add the changed participants' learner counts in the built periods to ``_dash_delta``,
     with `sign` ("-": their contribution before the change). Grouped by hashing: the planner
     expects a few dozen rows and sorts the ~230,000 expanded rows of 10,000 people at Bangkok
     scale (0.65 s of a 1.4 s statement)."""
     cursor.execute("SET LOCAL enable_sort = off")
-    counts = _counts_sql(people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys")
+    counts = _counts_sql(
+        people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys", joined=span["periods"] <= JOINED_PERIODS
+    )
     columns = "city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex"
     cursor.execute(
         f"INSERT INTO _dash_delta SELECT {columns}, {sign}learners FROM ({counts}) AS counted",

@@ -84,7 +84,14 @@ def sessions(request, monkeypatch):
     return request.param
 
 
-def test_removing_a_persons_only_attendance_in_a_window_lowers_the_count(world, sessions):
+@pytest.fixture(params=["joined", "expanded"])
+def counted(request, monkeypatch):
+    """Both ways of counting the changed people's rows in the periods to adjust (_counts_sql)."""
+    monkeypatch.setattr(aggregation, "JOINED_PERIODS", 10_000 if request.param == "joined" else 0)
+    return request.param
+
+
+def test_removing_a_persons_only_attendance_in_a_window_lowers_the_count(world, sessions, counted):
     programme, (district, _other) = world
     january = session_on(programme, dt.date(2026, 1, 14))
     stays, leaves = ParticipantFactory(district=district), ParticipantFactory(district=district)
@@ -101,7 +108,7 @@ def test_removing_a_persons_only_attendance_in_a_window_lowers_the_count(world, 
     assert_refresh_equals_raw_and_rebuild()
 
 
-def test_a_person_present_in_two_dirty_months_counts_once_in_the_window(world):
+def test_a_person_present_in_two_dirty_months_counts_once_in_the_window(world, counted):
     programme, (district, _other) = world
     present(session_on(programme, dt.date(2025, 12, 3)), ParticipantFactory(district=district))
     aggregates_rebuild(now=NOW)
@@ -119,7 +126,7 @@ def test_a_person_present_in_two_dirty_months_counts_once_in_the_window(world):
     assert_refresh_equals_raw_and_rebuild()
 
 
-def test_a_district_change_moves_the_person_between_cells_in_every_window(world, sessions):
+def test_a_district_change_moves_the_person_between_cells_in_every_window(world, sessions, counted):
     programme, (before, after) = world
     person = ParticipantFactory(district=before, sex="female")
     present(session_on(programme, dt.date(2025, 7, 7)), person)
@@ -196,7 +203,7 @@ def test_marked_marks_are_hashed_with_their_sessions_only_when_they_outnumber_th
         cursor.execute("DROP TABLE _dash_pairs")
 
 
-def test_new_learners_only_added_read_no_stored_attributes(world):
+def test_new_learners_only_added_read_no_stored_attributes(world, counted):
     """Marks only added (no marked months): nobody can have moved, and the counts move by the
     newcomers alone, also for a person already counted under other attributes' rows."""
     programme, (district, other) = world
@@ -214,7 +221,7 @@ def test_new_learners_only_added_read_no_stored_attributes(world):
     assert_refresh_equals_raw_and_rebuild()
 
 
-def test_a_late_edit_eleven_months_back_updates_twelve_rolling_windows(world):
+def test_a_late_edit_eleven_months_back_updates_twelve_rolling_windows(world, counted):
     programme, (district, _other) = world
     old = session_on(programme, dt.date(2025, 7, 15))
     present(old, ParticipantFactory(district=district))
