@@ -855,8 +855,10 @@ def _learner_month_keys_sql(*, months_table: str | None = None, pairs_table: str
         )
     else:
         restrict = ""
-    # Of every programme for a rebuild; else of the marks' programmes only.
-    dims = _dims_sql("SELECT DISTINCT programme_id FROM marks" if restrict else None)
+    # Marked people: the dimension values of their marks' programmes only (a few hundred of
+    # 20,000 at Bangkok scale: 914 -> 690 ms for 10,000 people); whole months and the rebuild
+    # reach most programmes.
+    dims = _dims_sql("SELECT DISTINCT programme_id FROM marks" if pairs_table and not months_table else None)
     return f"""
     WITH marks AS (
         SELECT DISTINCT a.participant_id, {month} AS month, c.programme_id
