@@ -203,9 +203,9 @@ def test_marked_marks_are_hashed_with_their_sessions_only_when_they_outnumber_th
         cursor.execute("DROP TABLE _dash_pairs")
 
 
-def test_new_learners_only_added_read_no_stored_attributes(world, counted):
-    """Marks only added (no marked months): nobody can have moved, and the counts move by the
-    newcomers alone, also for a person already counted under other attributes' rows."""
+def test_marks_only_added_count_the_newcomer_and_the_returning_learner_once(world, counted):
+    """Marks only added (no marked months, so nobody is looked up as moved): the counts move by
+    the newcomer, and by a learner already counted in an earlier month, once each."""
     programme, (district, other) = world
     known = ParticipantFactory(district=district, sex="male")
     present(session_on(programme, dt.date(2025, 11, 10)), known)
