@@ -6,10 +6,11 @@ Flow: a service calls `notify(...)` inside its transaction; the row is created a
 render before it takes a lock: `notification_drafts` renders the messages of the outcomes a
 change can have (subject and body in the recipient's language, a lock-dependent waiting-list
 position left as a marker) and `notification_record` writes the one that happened (a plain
-INSERT, no template, no query but the insert). `enrolment_create` drafts the outcomes still
-possible ("confirmed" and/or "waitlisted") before it locks the course and records one of them
-under the lock; `notify` is the two in one call for the services whose outcome is known when
-they write.
+INSERT, no template, no query but the insert; `notification_build` is the same row unsaved).
+`enrolment_create` drafts the outcomes still possible ("confirmed" and/or "waitlisted") before
+it locks the course and, under the lock, writes the one that happened in the statement that
+inserts the enrolment; `notify` is the two in one call for the services whose outcome is known
+when they write.
 
 If the broker is down when a change commits, the change still commits (the error is logged)
 and the row stays pending; `notifications_dispatch_pending` (beat, every minute) queues it
@@ -195,11 +196,11 @@ def notification_drafts(
     return drafts
 
 
-def notification_record(
+def notification_build(
     *, draft: Draft, enrolment: Enrolment | None, now: dt.datetime, position: int | None = None
 ) -> Notification:
-    """Write a drafted message (one INSERT) and queue its e-mail on commit. Call inside the
-    transaction of the change it reports. `position` replaces the draft's position marker."""
+    """The unsaved notification of a drafted message; `position` replaces the draft's
+    position marker. `enrolment` must have its primary key (the message links to it)."""
     body = draft.body
     if POSITION_MARKER in body:
         with translation.override(draft.language):
@@ -208,7 +209,7 @@ def notification_record(
     if draft.kind == K.OFFER_MADE and enrolment is not None:
         url = offer_accept_path(enrolment)
     user = draft.recipient
-    notification = Notification.objects.create(
+    return Notification(
         recipient=user,
         participant=draft.participant,
         enrolment=enrolment,
@@ -221,6 +222,15 @@ def notification_record(
         created_at=now,
         email_wanted=bool(user.is_active and user.email),
     )
+
+
+def notification_record(
+    *, draft: Draft, enrolment: Enrolment | None, now: dt.datetime, position: int | None = None
+) -> Notification:
+    """Write a drafted message (one INSERT) and queue its e-mail on commit. Call inside the
+    transaction of the change it reports. `position` replaces the draft's position marker."""
+    notification = notification_build(draft=draft, enrolment=enrolment, now=now, position=position)
+    notification.save(force_insert=True)
     if notification.email_wanted:
         dispatch_on_commit(notification.pk)
     return notification

@@ -16,10 +16,11 @@ programme, age, an existing enrolment; a caller that has already read the consen
 person's enrolments in this request passes them as EnrolmentReads), and the messages of the
 outcomes still possible are rendered (rendering is the costly part of a message): "confirmed" and
 "waitlisted" while the course had a free place at that read, else only "waitlisted", with the
-position left as a marker. Under the lock, in one transaction: SELECT ... FOR UPDATE of the course
-row (the columns the decision reads), its state checked again (pure Python), INSERT the enrolment,
-UPDATE the counters, INSERT the drafted notification, COMMIT; the e-mail is queued after the
-commit. Only when a place freed up between the read and the lock (rare) is the "confirmed"
+position left as a marker. Under the lock, in one transaction of two statements: SELECT ... FOR
+UPDATE of the course row (the columns the decision reads, and the new enrolment's id from its
+sequence), its state checked again (pure Python), then one statement that INSERTs the enrolment,
+UPDATEs the counters and INSERTs the drafted notification; COMMIT. Each round trip under the lock
+is one every other enrolment in the course waits for. The e-mail is queued after the commit. Only when a place freed up between the read and the lock (rare) is the "confirmed"
 message rendered under the lock. A duplicate that slipped past the unlocked check (the same
 person twice at the same moment) is stopped by the partial unique constraint
 `enrolment_one_active_per_course`: the attempt rolls back and is refused with the message the
@@ -45,7 +46,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -60,7 +61,7 @@ from participants.models import (
     Participant,
     PrivacyNotice,
 )
-from participants.notifications import notification_drafts, notification_record, notify
+from participants.notifications import dispatch_on_commit, notification_build, notification_drafts, notify
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
 from programmes import services as programme_services
 from programmes.catalogue_cache import catalogue_changed
@@ -633,6 +634,67 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
+def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
+    """SELECT ... FOR UPDATE of the course's counters and state (LOCKED_COURSE_FIELDS), with
+    the new enrolment's id taken from its sequence in the same round trip (an id drawn for an
+    attempt that is then refused is simply never used)."""
+    # In the model's field order, as Model.from_db() takes them.
+    fields = [f for f in Course._meta.concrete_fields if f.primary_key or f.attname in LOCKED_COURSE_FIELDS]
+    table = connection.ops.quote_name(Course._meta.db_table)
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
+    sql = f"SELECT {columns}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} WHERE {table}.id = %s FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Course.DoesNotExist(f"course {course_id}")
+    locked = Course.from_db(connection.alias, [f.attname for f in fields], row[:-1])
+    return locked, row[-1]
+
+
+def _insert_sql(obj) -> tuple[str, list]:
+    """`INSERT INTO table (columns) VALUES (...)` of the unsaved `obj` with every concrete
+    field, prepared as Model.save() prepares them (defaults, auto_now_add), and its params."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and obj.pk is None)]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})", params
+
+
+def _enrolment_write(enrolment: Enrolment, course: Course, notification: Notification | None) -> None:
+    """Under the course lock, in one statement (one round trip while others queue for the
+    lock): INSERT the enrolment (its id already drawn), move the course's counters, INSERT
+    the message. The instances are marked saved; the message gets its id."""
+    confirmed = enrolment.status == S.CONFIRMED
+    enrolment_insert, params = _insert_sql(enrolment)
+    course_table = connection.ops.quote_name(Course._meta.db_table)
+    sql = (
+        f"WITH new_enrolment AS ({enrolment_insert}), "
+        f"counters AS (UPDATE {course_table} SET seats_taken = seats_taken + %s, "
+        "waitlist_count = waitlist_count + %s WHERE id = %s) "
+    )
+    params += [int(confirmed), int(not confirmed), course.pk]
+    if notification is not None:
+        notification_insert, more = _insert_sql(notification)
+        sql += f"{notification_insert} RETURNING id"
+        params += more
+    else:
+        sql += "SELECT NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (notification_id,) = cursor.fetchone()
+    for obj in (enrolment, notification):
+        if obj is not None:
+            obj._state.adding, obj._state.db = False, connection.alias
+    if notification is not None:
+        notification.pk = notification_id
+    catalogue_changed(at_once=False)  # the places left on the catalogue's cards, after the lock
+    course.seats_taken += int(confirmed)
+    course.waitlist_count += int(not confirmed)
+
+
 def enrolment_create(
     *,
     participant: Participant,
@@ -668,15 +730,14 @@ def enrolment_create(
     drafts = notification_drafts(kinds=likely, participant=participant, course=course_now, position_later=True)
     try:
         with transaction.atomic():
-            locked = Course.objects.select_for_update().only(*LOCKED_COURSE_FIELDS).get(pk=course.pk)
+            locked, enrolment_id = _lock_course_for_enrolment(course.pk)
             _refuse_course_state(locked, now)
             if locked.seats_taken < locked.capacity:
                 status, position, kind = S.CONFIRMED, None, K.ENROLMENT_CONFIRMED
             else:
                 status, position, kind = S.WAITLISTED, locked.waitlist_count + 1, K.WAITLISTED
-            # No savepoint around the INSERT: a violation aborts this whole block, which is
-            # rolled back as the exception leaves it (nothing else was written yet).
-            enrolment = Enrolment.objects.create(
+            enrolment = Enrolment(
+                pk=enrolment_id,
                 participant=participant,
                 course=locked,
                 status=status,
@@ -685,15 +746,17 @@ def enrolment_create(
                 created_at=now,
                 confirmed_at=now if status == S.CONFIRMED else None,
             )
-            if status == S.CONFIRMED:
-                _bump(locked, seats=1)
-            else:
-                _bump(locked, waitlist=1)
             if drafts and kind not in drafts:
                 # A place freed up between the read and the lock (rare): draft its message now.
                 drafts = notification_drafts(kinds=[kind], participant=participant, course=course_now)
+            notification = None
             if drafts:
-                notification_record(draft=drafts[kind], enrolment=enrolment, now=now, position=position)
+                notification = notification_build(draft=drafts[kind], enrolment=enrolment, now=now, position=position)
+            # No savepoint: a violation aborts this whole block, which is rolled back as the
+            # exception leaves it (nothing else was written yet).
+            _enrolment_write(enrolment, locked, notification)
+            if notification is not None and notification.email_wanted:
+                dispatch_on_commit(notification.pk)
     except IntegrityError as exc:
         if _violated_constraint(exc) != ONE_ACTIVE_PER_COURSE:
             raise

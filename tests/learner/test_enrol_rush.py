@@ -18,10 +18,15 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The resident's own session is in the cache. Statements: the user (auth), the course, the
 # account's people with their consents, their active enrolments, the course's first session
-# (only for a "confirmed" message), then the four under the lock. Savepoints (the test's
+# (only for a "confirmed" message), then the two under the lock. Savepoints (the test's
 # transaction) apart.
-MAX_STATEMENTS = {"confirmed": 9, "waitlisted": 8}
-LOCKED_WORK = ["SELECT programmes_course FOR UPDATE", "INSERT participants_enrolment", "UPDATE programmes_course"]
+MAX_STATEMENTS = {"confirmed": 7, "waitlisted": 6}
+# Under the lock, in one statement: the enrolment, the course's counters, the message.
+LOCKED_WRITES = [
+    'INSERT INTO "participants_enrolment"',
+    'UPDATE "programmes_course"',
+    'INSERT INTO "participants_notification"',
+]
 
 
 def _statements(ctx) -> list[str]:
@@ -54,10 +59,13 @@ def test_the_enrol_post_costs_a_fixed_handful_of_statements(client_me, me, make_
     assert ("You are number 1 on the waiting list." if full else "You are enrolled.") in html
     statements = _statements(ctx)
     assert len(statements) <= MAX_STATEMENTS["waitlisted" if full else "confirmed"], "\n".join(statements)
-    # Under the lock: the locked read, the two writes of the enrolment, the message's INSERT.
+    # Under the lock: the locked read, then one statement with the three writes.
     shapes = [_shape(sql) for sql in statements]
     locked = shapes.index("SELECT programmes_course FOR UPDATE")
-    assert shapes[locked:] == [*LOCKED_WORK, "INSERT participants_notification"]
+    assert len(statements) == locked + 2, "\n".join(statements[locked:])
+    writes = statements[locked + 1]
+    positions = [writes.find(part) for part in LOCKED_WRITES]
+    assert -1 not in positions and positions == sorted(positions), writes
     # The answer's enrol block is drawn from the rows read before: no query after the commit.
     assert shapes.count("SELECT participants_participant") == 1
 
@@ -126,3 +134,35 @@ def test_a_place_freed_between_the_read_and_the_lock_gets_the_confirmed_message(
     assert note.body == whole["enrolment_confirmed"].body
     course.refresh_from_db()
     assert course.seats_taken == 1 and course.waitlist_count == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"status": "cancelled"}, "course_cancelled"),
+        ({"enrolment_closes_at": "past"}, "window_closed"),
+    ],
+    ids=["cancelled", "closed"],
+)
+def test_a_course_that_changed_between_the_read_and_the_lock_is_checked_again_on_the_locked_row(
+    resident, me, make_course, change, reason
+):
+    """The read before the lock saw the course open; staff cancelled it (or closed enrolment)
+    before the lock was taken: the locked row refuses, and nothing is written."""
+    from django.utils import timezone
+
+    from programmes.models import Course
+
+    course = make_course(capacity=5)  # as read before the change
+    values = {k: (timezone.now() - timezone.timedelta(minutes=1) if v == "past" else v) for k, v in change.items()}
+    Course.objects.filter(pk=course.pk).update(**values)
+    reads = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())
+
+    with pytest.raises(EnrolmentRefused) as refused:
+        services.enrolment_create(participant=me, course=course, actor=resident, reads=reads)
+
+    assert refused.value.reason == reason
+    assert not Enrolment.objects.filter(course_id=course.pk).exists()
+    assert not Notification.objects.filter(participant=me).exists()
+    fresh = Course.objects.get(pk=course.pk)
+    assert (fresh.seats_taken, fresh.waitlist_count) == (0, 0)
