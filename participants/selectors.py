@@ -5,11 +5,14 @@ view answers 404 without telling whether it exists."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from learningcity.db import rows
+from learningcity.db.rows import Columns
 from participants.models import (
     ACTIVE_ENROLMENT_STATUSES,
     Attendance,
@@ -19,7 +22,7 @@ from participants.models import (
     Participant,
     PrivacyNotice,
 )
-from programmes.models import Course, Programme
+from programmes.models import Course, Programme, Provider, Venue
 
 
 def privacy_notice_current(*, now: dt.datetime | None = None) -> PrivacyNotice | None:
@@ -91,36 +94,91 @@ ENROL_COURSE_FIELDS = (
 )
 
 
+@functools.cache
+def _enrol_reads() -> dict[str, Columns]:
+    """The select lists of the enrol POST's reads (built once, after the apps are loaded)."""
+    wanted = [f for f in ENROL_COURSE_FIELDS if "__" not in f]
+    related = {}
+    for name in ENROL_COURSE_FIELDS:
+        path, _sep, field = name.rpartition("__")
+        if path:
+            related.setdefault(path, []).append(field)
+    return {
+        "course": Columns(Course, "c", wanted),
+        "programme": Columns(Programme, "p", related["programme"]),
+        "provider": Columns(Provider, "pr", related["programme__provider"]),
+        "venue": Columns(Venue, "v", related["venue"]),
+        "participant": Columns(Participant, "pa"),
+        "enrolment": Columns(Enrolment, "e"),
+    }
+
+
 def course_for_enrolment_action_get(pk) -> Course | None:
     """A course of a published programme with just what enrolling in it reads (not the
-    programme's descriptions and search columns): one query."""
+    programme's descriptions and search columns), with its programme, provider and venue:
+    one statement, written out (rows.py: the enrol POST is the rush path)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    return (
-        Course.objects.filter(pk=pk, programme__status=Programme.Status.PUBLISHED)
-        .select_related("programme__provider", "venue")
-        .only(*ENROL_COURSE_FIELDS)
-        .first()
+    if not 0 < pk < 2**63:
+        return None
+    cols = _enrol_reads()
+    table = connection.ops.quote_name
+    sql = (
+        f"SELECT {cols['course'].sql}, {cols['programme'].sql}, {cols['provider'].sql}, {cols['venue'].sql} "
+        f"FROM {table(Course._meta.db_table)} c "
+        f"JOIN {table(Programme._meta.db_table)} p ON p.id = c.programme_id "
+        f"JOIN {table(Provider._meta.db_table)} pr ON pr.id = p.provider_id "
+        f"LEFT JOIN {table(Venue._meta.db_table)} v ON v.id = c.venue_id "
+        "WHERE c.id = %s AND p.status = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, Programme.Status.PUBLISHED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    course, programme, provider, venue = rows.split(
+        row, [cols["course"], cols["programme"], cols["provider"], cols["venue"]]
+    )
+    programme.provider = provider
+    course.programme = programme
+    course.venue = venue
+    return course
 
 
 def account_people_for_enrolment(user) -> tuple[list[Participant], list[Enrolment]]:
-    """What the enrol action reads before it locks anything, in two queries: the account's
-    people (as participant_list_for_user), each with `active_consents` (the purposes of their
-    consents not withdrawn), and all their active enrolments (a handful; the enrol block of
-    the answer is drawn from the same rows)."""
+    """What the enrol action reads before it locks anything, in two statements: the account's
+    people (as participant_list_for_user, in its order, without the district), each with
+    `active_consents` (the purposes of their consents not withdrawn), and all their active
+    enrolments (a handful; the enrol block of the answer is drawn from the same rows).
+    Written out (rows.py: the enrol POST is the rush path)."""
     if not getattr(user, "is_authenticated", False):
         return [], []
-    consents = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=True).values("purpose")
-    people = list(participant_list_for_user(user).annotate(active_consents=ArraySubquery(consents)))
-    if not people:
-        return [], []
-    by_id = {p.pk: p for p in people}
-    active = list(
-        Enrolment.objects.filter(participant_id__in=list(by_id), status__in=ACTIVE_ENROLMENT_STATUSES).order_by("pk")
-    )
+    cols = _enrol_reads()
+    table = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {cols['participant'].sql}, ARRAY(SELECT co.purpose FROM {table(Consent._meta.db_table)} co "
+            "WHERE co.participant_id = pa.id AND co.withdrawn_at IS NULL) "
+            f"FROM {table(Participant._meta.db_table)} pa WHERE pa.account_id = %s AND pa.anonymised_at IS NULL "
+            "ORDER BY pa.is_self DESC, pa.given_name, pa.id",
+            [user.pk],
+        )
+        people = []
+        for row in cursor.fetchall():
+            person, consents = rows.split(row, [cols["participant"], 1])
+            person.active_consents = consents
+            people.append(person)
+        if not people:
+            return [], []
+        by_id = {p.pk: p for p in people}
+        cursor.execute(
+            f"SELECT {cols['enrolment'].sql} FROM {table(Enrolment._meta.db_table)} e "
+            "WHERE e.participant_id = ANY(%s) AND e.status = ANY(%s) ORDER BY e.id",
+            [list(by_id), list(ACTIVE_ENROLMENT_STATUSES)],
+        )
+        active = [cols["enrolment"].build(row) for row in cursor.fetchall()]
     for enrolment in active:
         enrolment.participant = by_id[enrolment.participant_id]
     return people, active

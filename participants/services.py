@@ -20,8 +20,9 @@ position left as a marker. Under the lock, in one transaction of two statements:
 UPDATE of the course row (the columns the decision reads, and the new enrolment's id from its
 sequence), its state checked again (pure Python), then one statement that INSERTs the enrolment,
 UPDATEs the counters and INSERTs the drafted notification; COMMIT. Each round trip under the lock
-is one every other enrolment in the course waits for. The e-mail is queued after the commit. Only when a place freed up between the read and the lock (rare) is the "confirmed"
-message rendered under the lock. A duplicate that slipped past the unlocked check (the same
+is one every other enrolment in the course waits for. The e-mail is queued after the commit.
+Only when a place freed up between the read and the lock (rare) is the "confirmed" message
+rendered under the lock. A duplicate that slipped past the unlocked check (the same
 person twice at the same moment) is stopped by the partial unique constraint
 `enrolment_one_active_per_course`: the attempt rolls back and is refused with the message the
 check would have given (read after the rollback), so no duplicate read is repeated under the
@@ -41,6 +42,7 @@ then the user account is deleted (its notifications, e-mail addresses and member
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learningcity.dates import format_local
+from learningcity.db.rows import Columns
 from participants.errors import EnrolmentRefused, ParticipantError, Reason
 from participants.models import (
     ACTIVE_ENROLMENT_STATUSES,
@@ -634,21 +637,24 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
+@functools.cache
+def _locked_course_columns() -> Columns:
+    return Columns(Course, "c", LOCKED_COURSE_FIELDS)
+
+
 def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
     """SELECT ... FOR UPDATE of the course's counters and state (LOCKED_COURSE_FIELDS), with
     the new enrolment's id taken from its sequence in the same round trip (an id drawn for an
     attempt that is then refused is simply never used)."""
-    # In the model's field order, as Model.from_db() takes them.
-    fields = [f for f in Course._meta.concrete_fields if f.primary_key or f.attname in LOCKED_COURSE_FIELDS]
+    cols = _locked_course_columns()
     table = connection.ops.quote_name(Course._meta.db_table)
-    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
-    sql = f"SELECT {columns}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} WHERE {table}.id = %s FOR UPDATE"
+    sql = f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} c WHERE c.id = %s FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id])
         row = cursor.fetchone()
     if row is None:
         raise Course.DoesNotExist(f"course {course_id}")
-    locked = Course.from_db(connection.alias, [f.attname for f in fields], row[:-1])
+    locked = cols.build(row[:-1])
     return locked, row[-1]
 
 

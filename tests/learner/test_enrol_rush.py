@@ -2,6 +2,8 @@
 while the course row is locked. Counted through the client, as a resident's htmx button
 sends it; the 50-thread no-overbooking tests are in tests/participants/test_concurrency.py."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -39,7 +41,10 @@ def _shape(sql: str) -> str:
     verb = words[0]
     table = words[2] if verb in ("INSERT", "UPDATE") and words[1] == "INTO" else words[1]
     if verb == "SELECT":
-        table = words[1].split(".")[0]  # the table of the first column
+        outer = sql.replace('"', "")
+        while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # subqueries out
+            outer = inner
+        table = outer.split()[outer.split().index("FROM") + 1]  # the first table of the outer query
     return f"{verb} {table}" + (" FOR UPDATE" if "FOR UPDATE" in sql else "")
 
 
