@@ -658,15 +658,20 @@ def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
     return locked, row[-1]
 
 
+@functools.cache
+def _insert_columns(model, with_pk: bool) -> tuple[list, str]:
+    """The concrete fields (the primary key only `with_pk`) and their `INSERT ... VALUES`."""
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+
+
 def _insert_sql(obj) -> tuple[str, list]:
-    """`INSERT INTO table (columns) VALUES (...)` of the unsaved `obj` with every concrete
-    field, prepared as Model.save() prepares them (defaults, auto_now_add), and its params."""
-    meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and obj.pk is None)]
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})", params
+    """The INSERT of the unsaved `obj` (its primary key given, else the database's default),
+    values prepared as Model.save() prepares them (defaults, auto_now_add)."""
+    fields, sql = _insert_columns(type(obj), obj.pk is not None)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def _enrolment_write(enrolment: Enrolment, course: Course, notification: Notification | None) -> None:
