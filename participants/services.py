@@ -645,15 +645,16 @@ def _locked_course_columns() -> Columns:
 def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
     """SELECT ... FOR UPDATE of the course's counters and state (LOCKED_COURSE_FIELDS), with
     the new enrolment's id taken from its sequence in the same round trip (an id drawn for an
-    attempt that is then refused is simply never used)."""
+    attempt that is then refused is simply never used). A course deleted since it was read is
+    refused as not open."""
     cols = _locked_course_columns()
     table = connection.ops.quote_name(Course._meta.db_table)
     sql = f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} c WHERE c.id = %s FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id])
         row = cursor.fetchone()
-    if row is None:
-        raise Course.DoesNotExist(f"course {course_id}")
+    if row is None:  # deleted by staff since it was read
+        raise EnrolmentRefused(Reason.COURSE_NOT_PUBLISHED, _("This course is not open for enrolment."))
     locked = cols.build(row[:-1])
     return locked, row[-1]
 

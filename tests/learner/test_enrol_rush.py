@@ -171,3 +171,18 @@ def test_a_course_that_changed_between_the_read_and_the_lock_is_checked_again_on
     assert not Notification.objects.filter(participant=me).exists()
     fresh = Course.objects.get(pk=course.pk)
     assert (fresh.seats_taken, fresh.waitlist_count) == (0, 0)
+
+
+def test_a_course_deleted_between_the_read_and_the_lock_is_refused_not_an_error(resident, me, make_course):
+    from programmes.models import Course
+
+    course = make_course(capacity=5)  # as read before staff deleted it
+    Course.objects.filter(pk=course.pk).delete()
+    reads = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())
+
+    with pytest.raises(EnrolmentRefused) as refused:
+        services.enrolment_create(participant=me, course=course, actor=resident, reads=reads)
+
+    assert refused.value.reason == "course_not_published"
+    assert not Enrolment.objects.filter(participant=me).exists()
+    assert not Notification.objects.filter(participant=me).exists()
