@@ -51,7 +51,7 @@ def test_a_course_without_a_venue_is_read_with_none(make_course):
 
 
 @pytest.mark.parametrize(
-    "pk", ["", "abc", "1; DROP TABLE programmes_course", "<b>1</b>", "๑", "-1", "0", str(2**63), "9" * 400, None]
+    "pk", ["", "abc", "1; DROP TABLE programmes_course", "<b>1</b>", "หนึ่ง", "-1", "0", str(2**63), "9" * 400, None]
 )
 def test_the_course_read_refuses_what_is_not_a_course_id(make_course, pk):
     make_course()
