@@ -131,6 +131,9 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+    if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+        # kombu's Redis transport with one publishing client per pool (celery_redis.py)
+        CELERY_BROKER_TRANSPORT = "learningcity.celery_redis:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     # Without Redis (plain `make run`), tasks run in-process and the cache is per process.
