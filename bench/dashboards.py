@@ -31,9 +31,10 @@ TARGETS = {"warm_p50_ms": 50}
 
 def prepare_admin(config) -> str:
     """The city administrator's session key."""
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from learningcity.accounts.backends import SESSION_USER_BACKEND
 
     User = get_user_model()
     email = f"bench-city-admin@{config.scale}.synthetic.invalid"
@@ -44,7 +45,7 @@ def prepare_admin(config) -> str:
         user.save()
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[BACKEND_SESSION_KEY] = SESSION_USER_BACKEND  # what a sign-in through allauth stores
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key

@@ -69,12 +69,12 @@ TARGETS = {"enrolments_per_s": 300, "p99_ms": 1000}
 
 def prepare_rush(config, residents: int) -> dict:
     """The course, the residents (with consent), their sessions and CSRF secrets."""
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
     from django.utils import timezone
 
+    from learningcity.accounts.backends import SESSION_USER_BACKEND
     from learningcity.city.models import City
     from participants.models import Consent, Participant
     from participants.services import _notice
@@ -134,7 +134,7 @@ def prepare_rush(config, residents: int) -> dict:
             if p.pk not in have
         ]
     )
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    backend = SESSION_USER_BACKEND  # what a sign-in through allauth stores
     logins = []
     for person in people:
         store = SessionStore()

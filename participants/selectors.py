@@ -133,7 +133,7 @@ def course_for_enrolment_action_get(pk) -> Course | None:
         f"LEFT JOIN {table(Venue._meta.db_table)} v ON v.id = c.venue_id "
         "WHERE c.id = %s AND p.status = %s"
     )
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, [pk, Programme.Status.PUBLISHED])
         row = cursor.fetchone()
     if row is None:
@@ -157,7 +157,7 @@ def account_people_for_enrolment(user) -> tuple[list[Participant], list[Enrolmen
         return [], []
     cols = _enrol_reads()
     table = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {cols['participant'].sql}, ARRAY(SELECT co.purpose FROM {table(Consent._meta.db_table)} co "
             "WHERE co.participant_id = pa.id AND co.withdrawn_at IS NULL) "

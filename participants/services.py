@@ -650,7 +650,7 @@ def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
     cols = _locked_course_columns()
     table = connection.ops.quote_name(Course._meta.db_table)
     sql = f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} c WHERE c.id = %s FOR UPDATE"
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id])
         row = cursor.fetchone()
     if row is None:  # deleted by staff since it was read
@@ -694,7 +694,7 @@ def _enrolment_write(enrolment: Enrolment, course: Course, notification: Notific
         params += more
     else:
         sql += "SELECT NULL"
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         (notification_id,) = cursor.fetchone()
     for obj in (enrolment, notification):

@@ -10,6 +10,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.utils import translation
 
+from learningcity.accounts.backends import SESSION_USER_BACKEND
 from learningcity.accounts.tasks import email_send
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,13 @@ class AccountAdapter(DefaultAccountAdapter):
             "to": [str(address) for address in message.to],
         }
         transaction.on_commit(lambda: _dispatch_email(kwargs))
+
+    def login(self, request, user) -> None:
+        """Every sign-in of the site comes here (password, after sign-up, after a password
+        reset): the session reads its user through SessionUserBackend, one hand-written
+        statement a request instead of the ORM's (the password was checked already)."""
+        user.backend = SESSION_USER_BACKEND
+        super().login(request, user)
 
     def save_user(self, request, user, form, commit=True):
         """Remember the language the person signed up in; later e-mail sent outside a request

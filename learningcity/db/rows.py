@@ -37,15 +37,18 @@ class Columns:
         if converted:
             raise ValueError(f"{self.model.__name__}: {converted} need the ORM's converters")
         object.__setattr__(self, "_fields", fields)
+        object.__setattr__(self, "_attnames", [f.attname for f in fields])
+        quote = connection.ops.quote_name
+        object.__setattr__(self, "_sql", ", ".join(f"{self.alias}.{quote(f.column)}" for f in fields))
+        object.__setattr__(self, "_pk_index", next(i for i, f in enumerate(fields) if f.primary_key))
 
     @property
     def attnames(self) -> list[str]:
-        return [f.attname for f in self._fields]
+        return list(self._attnames)
 
     @property
     def sql(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self._fields)
+        return self._sql
 
     def __len__(self) -> int:
         return len(self._fields)
@@ -54,10 +57,9 @@ class Columns:
         """One instance from this select list's values (as the ORM builds it: saved, the
         fields not selected deferred); None when its primary key is NULL (an outer join that
         found nothing)."""
-        pk_index = next(i for i, f in enumerate(self._fields) if f.primary_key)
-        if values[pk_index] is None:
+        if values[self._pk_index] is None:
             return None
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(connection.alias, self._attnames, values)
 
 
 def split(row: Sequence, parts: Iterable[Columns | int]) -> list:

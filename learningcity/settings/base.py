@@ -103,6 +103,10 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
     "timeout": env.int("DB_POOL_TIMEOUT", default=10),
 }
+# Django turns psycopg's prepared statements off (for transaction-pooling proxies); only the
+# rush path's cursor prepares (learningcity/db/postgresql: Django's own cursors bind on the
+# client and never prepare), and it needs them on.
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
 # Per connection: catalogue search corrects misspellings against its lexicon of words through
 # pg_trgm's index-assisted `%>` operator, whose threshold this sets (the lowest a word needs;
@@ -195,6 +199,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Reads the user of the sessions signed in through allauth (accounts/backends.py);
+    # authenticates nobody, grants nothing.
+    "learningcity.accounts.backends.SessionUserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
