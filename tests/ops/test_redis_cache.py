@@ -7,6 +7,8 @@ import multiprocessing
 import threading
 import uuid
 
+import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 
@@ -92,3 +94,36 @@ def test_a_second_backend_instance_has_its_own_client():
     other.set(key, 1, 30)
     assert other.get(key) == 1 and cache.get(key) is None  # another key prefix
     other.delete(key)
+
+
+def test_incr_is_one_round_trip_with_djangos_semantics(monkeypatch):
+    client = cache._cache.get_client(write=True)
+    key, missing = _key(), _key()
+    cache.set(key, 4, 30)
+    assert cache.incr(key) == 5  # loads the script into the server if it has not got it yet
+    sent = []
+    real = client.execute_command
+
+    def spy(*args, **options):  # the real call, recorded
+        sent.append(args[0])
+        return real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", spy)
+    assert cache.incr(key) == 6 and cache.incr(key, 10) == 16 and cache.decr(key, 20) == -4
+    assert sent == ["EVALSHA"] * 3  # no EXISTS before each INCRBY
+    with pytest.raises(ValueError):
+        cache.incr(missing)
+    assert cache.get(missing) is None  # nothing created
+    cache.set(key, "not a number", 30)
+    with pytest.raises(redis.exceptions.ResponseError):
+        cache.incr(key)
+    cache.delete(key)
+
+
+def test_incr_loads_its_script_again_when_the_server_has_lost_it():
+    key = _key()
+    cache.set(key, 1, 30)
+    assert cache.incr(key) == 2
+    cache._cache.get_client(write=True).script_flush()
+    assert cache.incr(key) == 3
+    cache.delete(key)
