@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The resident's own session is in the cache. Statements: the user (auth), the course, the
-# account's people with their consents, their active enrolments, the course's first session
-# (only for a "confirmed" message), then the two under the lock. Savepoints (the test's
-# transaction) apart.
-MAX_STATEMENTS = {"confirmed": 7, "waitlisted": 6}
+# account's people with their consents and their active enrolments (one statement), the
+# course's first session (only for a "confirmed" message), then the two under the lock.
+# Savepoints (the test's transaction) apart.
+MAX_STATEMENTS = {"confirmed": 6, "waitlisted": 5}
 # Under the lock, in one statement: the enrolment, the course's counters, the message.
 LOCKED_WRITES = [
     'INSERT INTO "participants_enrolment"',
