@@ -5,7 +5,7 @@ Design:
 - rows are streamed (Python generators) into PostgreSQL with psycopg 3's COPY
   (`cursor.copy(...).write_row`), never through the ORM, in dependency order;
 - ids are allocated here (above the table's current maximum), sequences are moved past them
-  at the end (`setval`), then `ANALYZE`;
+  at the end (`setval`), then `VACUUM (ANALYZE)` (manage.py generate_city);
 - deterministic for a seed: every random choice comes from `random.Random(seed)`, or, per
   course, from `random.Random` seeded with (seed, course index), so the per-course plan
   (sessions, enrolments, attendance) can be replayed in three passes without holding 20

@@ -35,7 +35,17 @@ from django.db import Error, connection, transaction
 from django.utils import timezone
 
 from learningcity.dashboards import aggregation
-from learningcity.dashboards.models import RefreshRun
+from learningcity.dashboards.models import (
+    ActivityDay,
+    ActivityMonth,
+    ActivityTotal,
+    BuiltPeriod,
+    LearnerMonth,
+    LearnerPeriod,
+    LearnerPeriodDelta,
+    LearnerTotal,
+    RefreshRun,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +266,7 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
     the previous tables until it commits) and clear the days marked dirty before it started.
     Safe to run twice: the result depends only on the raw data and the day."""
     clock = time.monotonic()
+    own_transaction = not connection.in_atomic_block
     with _steps_logged(), _refresh_transaction() as cursor:
         _prepare(cursor)
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
@@ -272,7 +283,7 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
         periods, learner_rows = _learners_rebuild(cursor, today=today)
         rows += learner_rows
         # A rebuild always changes the data version (see RefreshRun): count at least one day.
-        return _record(
+        run = _record(
             kind=RefreshRun.Kind.REBUILD,
             started_at=started_at,
             clock=clock,
@@ -280,3 +291,33 @@ def aggregates_rebuild(*, now: dt.datetime | None = None) -> RefreshRun:
             periods=periods,
             rows=rows,
         )
+    if own_transaction:
+        with _steps_logged():
+            _summaries_vacuum()
+    return run
+
+
+REBUILT_TABLES = [
+    model._meta.db_table
+    for model in (
+        LearnerMonth,
+        ActivityDay,
+        LearnerPeriod,
+        ActivityMonth,
+        ActivityTotal,
+        LearnerTotal,
+        LearnerPeriodDelta,
+        BuiltPeriod,
+    )
+]
+
+
+def _summaries_vacuum() -> None:
+    """After a rebuild has committed: VACUUM (ANALYZE) the tables it rewrote. Their new pages
+    have no hint bits and are not in the visibility map, so the first refresh after a rebuild
+    otherwise dirtied every LearnerMonth page it read and visited the heap for every index
+    entry (17 s instead of 3 s at Bangkok scale, docs/benchmarks.md "Session 12"), until
+    autovacuum, where it is on, came round to the 33M new rows. Pages left unchanged since
+    the last vacuum are skipped. Not run inside a caller's transaction (VACUUM cannot)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(REBUILT_TABLES)}")

@@ -183,3 +183,26 @@ def test_a_refresh_reads_one_snapshot_under_a_lock_taken_before_it():
         assert DirtyDay.objects.filter(day="2026-01-01").count() == 1  # left for the next run
     finally:
         other.close()
+
+
+def _vacuums(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_rebuild_vacuums_the_tables_it_rewrote_once_committed():
+    from learningcity.dashboards.services import REBUILT_TABLES
+
+    generate_tiny_city()
+    before = {table: _vacuums(table) for table in REBUILT_TABLES}
+    aggregates_rebuild(now=GENERATED_NOW)
+    deadline = time.monotonic() + 10  # the statistics of a backend are flushed within a second
+    while any(_vacuums(t) == before[t] for t in REBUILT_TABLES) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert {t: _vacuums(t) - before[t] for t in REBUILT_TABLES} == dict.fromkeys(REBUILT_TABLES, 1)
+    with connection.cursor() as cursor:  # and the pages are in the visibility map: no heap fetches
+        cursor.execute("SELECT relallvisible, relpages FROM pg_class WHERE relname = 'dashboards_learnermonth'")
+        all_visible, pages = cursor.fetchone()
+    assert pages > 0 and all_visible == pages
