@@ -36,6 +36,7 @@ class Reason(models.TextChoices):
     NO_OPEN_OFFER = "no_open_offer", _("There is no open offer to answer.")
     OFFER_EXPIRED = "offer_expired", _("The offer has expired.")
     CAPACITY_TOO_LOW = "capacity_too_low", _("The capacity cannot be lower than the places already taken.")
+    COURSE_CHANGED = "course_changed", _("This course has just been changed.")
 
 
 class EnrolmentRefused(Exception):

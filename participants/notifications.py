@@ -200,9 +200,10 @@ def notification_build(
     *, draft: Draft, enrolment: Enrolment | None, now: dt.datetime, position: int | None = None
 ) -> Notification:
     """The unsaved notification of a drafted message; `position` replaces the draft's
-    position marker. `enrolment` must have its primary key (the message links to it)."""
+    position marker (without it the marker stays, for SQL to fill: participants.services
+    `_enrol_locked`). `enrolment` must have its primary key (the message links to it)."""
     body = draft.body
-    if POSITION_MARKER in body:
+    if POSITION_MARKER in body and position is not None:
         with translation.override(draft.language):
             body = body.replace(POSITION_MARKER, str(localize(position)))
     url = enrolment_path(enrolment) if enrolment is not None else ""

@@ -16,16 +16,21 @@ programme, age, an existing enrolment; a caller that has already read the consen
 person's enrolments in this request passes them as EnrolmentReads), and the messages of the
 outcomes still possible are rendered (rendering is the costly part of a message): "confirmed" and
 "waitlisted" while the course had a free place at that read, else only "waitlisted", with the
-position left as a marker. Under the lock, in one transaction of two statements: SELECT ... FOR
-UPDATE of the course row (the columns the decision reads, and the new enrolment's id from its
-sequence), its state checked again (pure Python), then one statement that INSERTs the enrolment,
-UPDATEs the counters and INSERTs the drafted notification; COMMIT. Each round trip under the lock
-is one every other enrolment in the course waits for. The e-mail is queued after the commit.
-Only when a place freed up between the read and the lock (rare) is the "confirmed" message
-rendered under the lock. A duplicate that slipped past the unlocked check (the same
-person twice at the same moment) is stopped by the partial unique constraint
-`enrolment_one_active_per_course`: the attempt rolls back and is refused with the message the
-check would have given (read after the rollback), so no duplicate read is repeated under the
+position left as a marker. Then ONE statement, in autocommit its own transaction
+(`_enrol_locked`): SELECT ... FOR UPDATE of the course row (and the new enrolment's id from its
+sequence); only while the locked row's state (status, end, enrolment window) is what the checks
+before it saw, and the message of the outcome is drafted: INSERT the enrolment (a free seat ->
+confirmed, else waitlisted at waitlist_count + 1), UPDATE the counters, INSERT the message with
+its position and link filled in. The lock is held while PostgreSQL runs that one statement,
+never across a round trip to the web worker (under a rush, every other enrolment in the course
+waits for it; there is no BEGIN or COMMIT round trip either). When it writes nothing, the
+locked row is checked again in Python (staff cancelled or closed the course: refused), or the
+missing "confirmed" message is rendered (a place freed up: rare), and the statement is sent
+again. The e-mail is queued after the commit. A duplicate that slipped past the unlocked check
+(the same person twice at the same moment) is stopped by the partial unique constraint
+`enrolment_one_active_per_course`: the statement fails as a whole and the attempt is refused
+with the message the check would have given (read afterwards), so no duplicate read is
+repeated under the
 lock. The other services keep their re-reads under the lock (they are not on a rush path).
 
 Refusals raise EnrolmentRefused(reason, translated message); personal-data input errors raise
@@ -41,6 +46,7 @@ then the user account is deleted (its notifications, e-mail addresses and member
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -64,7 +70,13 @@ from participants.models import (
     Participant,
     PrivacyNotice,
 )
-from participants.notifications import dispatch_on_commit, notification_build, notification_drafts, notify
+from participants.notifications import (
+    POSITION_MARKER,
+    dispatch_on_commit,
+    notification_build,
+    notification_drafts,
+    notify,
+)
 from participants.selectors import privacy_notice_current, privacy_notice_first_ensure
 from programmes import services as programme_services
 from programmes.catalogue_cache import catalogue_changed
@@ -608,6 +620,8 @@ ENROLMENT_FIELDS = [
 
 
 ONE_ACTIVE_PER_COURSE = "enrolment_one_active_per_course"
+# How often enrolment_create tries its locked statement when the course keeps changing under it.
+ENROL_ATTEMPTS = 4
 # What the locked read of enrolment_create needs: the counters and what the state checks read.
 LOCKED_COURSE_FIELDS = (
     "capacity",
@@ -642,69 +656,172 @@ def _locked_course_columns() -> Columns:
     return Columns(Course, "c", LOCKED_COURSE_FIELDS)
 
 
-def _lock_course_for_enrolment(course_id: int) -> tuple[Course, int]:
-    """SELECT ... FOR UPDATE of the course's counters and state (LOCKED_COURSE_FIELDS), with
-    the new enrolment's id taken from its sequence in the same round trip (an id drawn for an
-    attempt that is then refused is simply never used). A course deleted since it was read is
-    refused as not open."""
-    cols = _locked_course_columns()
-    table = connection.ops.quote_name(Course._meta.db_table)
-    sql = f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) FROM {table} c WHERE c.id = %s FOR UPDATE"
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(sql, [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id])
-        row = cursor.fetchone()
-    if row is None:  # deleted by staff since it was read
-        raise EnrolmentRefused(Reason.COURSE_NOT_PUBLISHED, _("This course is not open for enrolment."))
-    locked = cols.build(row[:-1])
-    return locked, row[-1]
+# The course fields the state checks read (_refuse_course_state): while they are what the
+# caller checked before the lock, its verdict holds on the locked row.
+STATE_FIELDS = ("status", "ends_on", "enrolment_opens_at", "enrolment_closes_at")
+ID_SENTINEL = 987_654_321_987_654  # stands for the enrolment's id in paths built before it is drawn
 
 
 @functools.cache
 def _insert_columns(model, with_pk: bool) -> tuple[list, str]:
-    """The concrete fields (the primary key only `with_pk`) and their `INSERT ... VALUES`."""
+    """The concrete fields (the primary key only `with_pk`) and their quoted column list."""
     quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    columns = ", ".join(quote(f.column) for f in fields)
-    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    return fields, ", ".join(quote(f.column) for f in fields)
 
 
-def _insert_sql(obj) -> tuple[str, list]:
-    """The INSERT of the unsaved `obj` (its primary key given, else the database's default),
-    values prepared as Model.save() prepares them (defaults, auto_now_add)."""
-    fields, sql = _insert_columns(type(obj), obj.pk is not None)
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+def _prepared(obj, field):
+    """`field`'s value of the unsaved `obj` as Model.save() sends it (defaults, auto_now_add)."""
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
-def _enrolment_write(enrolment: Enrolment, course: Course, notification: Notification | None) -> None:
-    """Under the course lock, in one statement (one round trip while others queue for the
-    lock): INSERT the enrolment (its id already drawn), move the course's counters, INSERT
-    the message. The instances are marked saved; the message gets its id."""
-    confirmed = enrolment.status == S.CONFIRMED
-    enrolment_insert, params = _insert_sql(enrolment)
-    course_table = connection.ops.quote_name(Course._meta.db_table)
-    sql = (
-        f"WITH new_enrolment AS ({enrolment_insert}), "
-        f"counters AS (UPDATE {course_table} SET seats_taken = seats_taken + %s, "
-        "waitlist_count = waitlist_count + %s WHERE id = %s) "
+@dataclass
+class _Variants:
+    """SQL for values that depend on the outcome decided under the lock: `go.free` (a seat
+    is free: confirmed) or not (waitlisted, at position go.waitlist_count + 1)."""
+
+    params: list
+
+    def value(self, value) -> str:
+        self.params.append(value)
+        return "%s"
+
+    def text(self, value) -> str:
+        """A text that may hold the enrolment's id (ID_SENTINEL) or the position marker."""
+        sql = self.value(value)
+        if isinstance(value, str) and str(ID_SENTINEL) in value:
+            sql = f"replace({sql}, {self.value(str(ID_SENTINEL))}, go.new_id::text)"
+        if isinstance(value, str) and POSITION_MARKER in value:
+            sql = f"replace({sql}, {self.value(POSITION_MARKER)}, (go.waitlist_count + 1)::text)"
+        return sql
+
+    def choose(self, confirmed, waitlisted) -> str:
+        if confirmed == waitlisted:
+            return self.text(confirmed)
+        return f"CASE WHEN go.free THEN {self.text(confirmed)} ELSE {self.text(waitlisted)} END"
+
+
+def _enrol_locked(
+    *,
+    participant: Participant,
+    course_id: int,
+    actor,
+    now: dt.datetime,
+    checked: Course,
+    drafts: dict,
+) -> tuple[Course, Enrolment | None, Notification | None]:
+    """Lock the course row and, in the same statement, enrol: one round trip, in autocommit
+    one transaction, the lock held only while PostgreSQL runs it (nobody waits for a round
+    trip to the web worker while holding it). The statement writes only while the locked
+    row's STATE_FIELDS are those of `checked` (so the caller's checks of them hold) and the
+    message of the outcome is drafted (when there is someone to tell): then a free seat ->
+    confirmed, else waitlisted at waitlist_count + 1; the counters move; the message is
+    inserted. Returns the locked row as it was before the writes, and the enrolment and
+    message written (None, None when nothing was). A new id is drawn either way."""
+    variants = _Variants(params=[])
+    v = variants
+    notify_someone = bool(drafts)
+    may_confirm = not notify_someone or K.ENROLMENT_CONFIRMED in drafts
+    may_wait = not notify_someone or K.WAITLISTED in drafts
+    cols = _locked_course_columns()
+    quote = connection.ops.quote_name
+    guard = " AND ".join(
+        f"l.{quote(Course._meta.get_field(name).column)} IS NOT DISTINCT FROM %s" for name in STATE_FIELDS
     )
-    params += [int(confirmed), int(not confirmed), course.pk]
-    if notification is not None:
-        notification_insert, more = _insert_sql(notification)
-        sql += f"{notification_insert} RETURNING id"
-        params += more
+    sql = (
+        "WITH locked AS MATERIALIZED ("
+        f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) AS new_id, "
+        f"c.seats_taken < c.capacity AS free FROM {quote(Course._meta.db_table)} c WHERE c.id = %s FOR UPDATE), "
+        f"go AS MATERIALIZED (SELECT l.* FROM locked l WHERE {guard} AND (l.free OR %s) AND (NOT l.free OR %s)), "
+    )
+    v.params += [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id]
+    v.params += [getattr(checked, name) for name in STATE_FIELDS] + [may_wait, may_confirm]
+
+    # The enrolment: every column as Model.save() would send it, the outcome's four from the lock.
+    template = Enrolment(
+        participant=participant,
+        course_id=course_id,
+        status=S.CONFIRMED,
+        enrolled_by=actor,
+        created_at=now,
+        confirmed_at=now,
+    )
+    fields, columns = _insert_columns(Enrolment, True)
+    values = []
+    for f in fields:
+        if f.primary_key:
+            values.append("go.new_id")
+        elif f.attname == "status":
+            values.append(v.choose(S.CONFIRMED, S.WAITLISTED))
+        elif f.attname == "waitlist_position":
+            values.append("CASE WHEN go.free THEN NULL ELSE go.waitlist_count + 1 END")
+        elif f.attname == "confirmed_at":
+            values.append(f"CASE WHEN go.free THEN {v.value(_prepared(template, f))} END")
+        else:
+            values.append(v.value(_prepared(template, f)))
+    sql += (
+        f"new_enrolment AS (INSERT INTO {quote(Enrolment._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(values)} FROM go RETURNING id), "
+        f"counters AS (UPDATE {quote(Course._meta.db_table)} c SET seats_taken = c.seats_taken + go.free::int, "
+        "waitlist_count = c.waitlist_count + (NOT go.free)::int FROM go WHERE c.id = go.id), "
+    )
+
+    # The message: the drafted text of each outcome, its position and link filled in by SQL.
+    if notify_someone:
+        stand_in = Enrolment(pk=ID_SENTINEL, participant=participant, course_id=course_id)
+        built = {
+            kind: notification_build(draft=drafts[kind], enrolment=stand_in, now=now)
+            for kind in (K.ENROLMENT_CONFIRMED, K.WAITLISTED)
+            if kind in drafts
+        }
+        confirmed = built.get(K.ENROLMENT_CONFIRMED) or built[K.WAITLISTED]
+        waiting = built.get(K.WAITLISTED) or built[K.ENROLMENT_CONFIRMED]
+        note_fields, note_columns = _insert_columns(Notification, False)
+        note_values = []
+        for f in note_fields:
+            if f.attname == "enrolment_id":
+                note_values.append("go.new_id")
+            else:
+                note_values.append(v.choose(_prepared(confirmed, f), _prepared(waiting, f)))
+        sql += (
+            f"new_note AS (INSERT INTO {quote(Notification._meta.db_table)} ({note_columns}) "
+            f"SELECT {', '.join(note_values)} FROM go RETURNING id) "
+            f"SELECT l.*, EXISTS (SELECT 1 FROM new_enrolment), (SELECT id FROM new_note) FROM locked l"
+        )
     else:
-        sql += "SELECT NULL"
+        sql += "no_note AS (SELECT 1) SELECT l.*, EXISTS (SELECT 1 FROM new_enrolment), NULL::bigint FROM locked l"
+
     with connection.prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        (notification_id,) = cursor.fetchone()
-    for obj in (enrolment, notification):
-        if obj is not None:
-            obj._state.adding, obj._state.db = False, connection.alias
-    if notification is not None:
-        notification.pk = notification_id
-    catalogue_changed(at_once=False)  # the places left on the catalogue's cards, after the lock
-    course.seats_taken += int(confirmed)
-    course.waitlist_count += int(not confirmed)
+        cursor.execute(sql, v.params)
+        row = cursor.fetchone()
+    if row is None:  # deleted by staff since it was read
+        raise EnrolmentRefused(Reason.COURSE_NOT_PUBLISHED, _("This course is not open for enrolment."))
+    width = len(cols)
+    locked = cols.build(row[:width])
+    new_id, free, written, note_id = row[width:]
+    if not written:
+        return locked, None, None
+    if free:
+        status, position, kind = S.CONFIRMED, None, K.ENROLMENT_CONFIRMED
+    else:
+        status, position, kind = S.WAITLISTED, locked.waitlist_count + 1, K.WAITLISTED
+    enrolment = Enrolment(
+        pk=new_id,
+        participant=participant,
+        course=locked,
+        status=status,
+        waitlist_position=position,
+        enrolled_by=actor,
+        created_at=now,
+        confirmed_at=now if free else None,
+    )
+    enrolment._state.adding, enrolment._state.db = False, connection.alias
+    notification = None
+    if notify_someone:
+        notification = notification_build(draft=drafts[kind], enrolment=enrolment, now=now, position=position)
+        notification.pk = note_id
+        notification._state.adding, notification._state.db = False, connection.alias
+    return locked, enrolment, notification
 
 
 def enrolment_create(
@@ -741,34 +858,25 @@ def enrolment_create(
     likely = [K.WAITLISTED] if course_now.seats_taken >= course_now.capacity else [K.ENROLMENT_CONFIRMED, K.WAITLISTED]
     drafts = notification_drafts(kinds=likely, participant=participant, course=course_now, position_later=True)
     try:
-        with transaction.atomic():
-            locked, enrolment_id = _lock_course_for_enrolment(course.pk)
+        checked = course_now
+        for _attempt in range(ENROL_ATTEMPTS):
+            # In a caller's transaction (staff at the desk, with its audit entry), a savepoint:
+            # a duplicate stopped by the constraint then leaves that transaction usable.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                locked, enrolment, notification = _enrol_locked(
+                    participant=participant, course_id=course.pk, actor=actor, now=now, checked=checked, drafts=drafts
+                )
+            if enrolment is not None:
+                break
+            # Nothing written: staff changed the course since it was read (check it again on
+            # the row as locked), or a place freed up whose message is not drafted yet.
             _refuse_course_state(locked, now)
-            if locked.seats_taken < locked.capacity:
-                status, position, kind = S.CONFIRMED, None, K.ENROLMENT_CONFIRMED
-            else:
-                status, position, kind = S.WAITLISTED, locked.waitlist_count + 1, K.WAITLISTED
-            enrolment = Enrolment(
-                pk=enrolment_id,
-                participant=participant,
-                course=locked,
-                status=status,
-                waitlist_position=position,
-                enrolled_by=actor,
-                created_at=now,
-                confirmed_at=now if status == S.CONFIRMED else None,
-            )
+            checked = locked
+            kind = K.ENROLMENT_CONFIRMED if locked.seats_taken < locked.capacity else K.WAITLISTED
             if drafts and kind not in drafts:
-                # A place freed up between the read and the lock (rare): draft its message now.
-                drafts = notification_drafts(kinds=[kind], participant=participant, course=course_now)
-            notification = None
-            if drafts:
-                notification = notification_build(draft=drafts[kind], enrolment=enrolment, now=now, position=position)
-            # No savepoint: a violation aborts this whole block, which is rolled back as the
-            # exception leaves it (nothing else was written yet).
-            _enrolment_write(enrolment, locked, notification)
-            if notification is not None and notification.email_wanted:
-                dispatch_on_commit(notification.pk)
+                drafts = {**drafts, **notification_drafts(kinds=[kind], participant=participant, course=course_now)}
+        else:
+            raise EnrolmentRefused(Reason.COURSE_CHANGED, _("This course has just been changed. Please try again."))
     except IntegrityError as exc:
         if _violated_constraint(exc) != ONE_ACTIVE_PER_COURSE:
             raise
@@ -777,6 +885,11 @@ def enrolment_create(
             Reason.ALREADY_ENROLLED,
             _("%(name)s is already enrolled in this course.") % {"name": participant.full_name},
         ) from exc
+    catalogue_changed(at_once=False)  # the places left on the catalogue's cards, after the lock
+    if notification is not None and notification.email_wanted:
+        dispatch_on_commit(notification.pk)
+    locked.seats_taken += int(enrolment.status == S.CONFIRMED)
+    locked.waitlist_count += int(enrolment.status == S.WAITLISTED)
     _sync(course, locked, ["seats_taken", "waitlist_count"])
     return enrolment
 

@@ -20,11 +20,12 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The resident's own session is in the cache. Statements: the user (auth), the course, the
 # account's people with their consents and their active enrolments (one statement), the
-# course's first session (only for a "confirmed" message), then the two under the lock.
-# Savepoints (the test's transaction) apart.
-MAX_STATEMENTS = {"confirmed": 6, "waitlisted": 5}
-# Under the lock, in one statement: the enrolment, the course's counters, the message.
+# course's first session (only for a "confirmed" message), then one that locks the course and
+# writes. Savepoints (the test's transaction) apart.
+MAX_STATEMENTS = {"confirmed": 5, "waitlisted": 4}
+# Locked and written in one statement: the lock, then the enrolment, the course's counters, the message.
 LOCKED_WRITES = [
+    'FROM "programmes_course" c WHERE c.id = ',
     'INSERT INTO "participants_enrolment"',
     'UPDATE "programmes_course"',
     'INSERT INTO "participants_notification"',
@@ -64,14 +65,13 @@ def test_the_enrol_post_costs_a_fixed_handful_of_statements(client_me, me, make_
     assert ("You are number 1 on the waiting list." if full else "You are enrolled.") in html
     statements = _statements(ctx)
     assert len(statements) <= MAX_STATEMENTS["waitlisted" if full else "confirmed"], "\n".join(statements)
-    # Under the lock: the locked read, then one statement with the three writes.
+    # The last statement locks the course and writes; nothing is read after it (the answer's
+    # enrol block is drawn from the rows read before).
     shapes = [_shape(sql) for sql in statements]
-    locked = shapes.index("SELECT programmes_course FOR UPDATE")
-    assert len(statements) == locked + 2, "\n".join(statements[locked:])
-    writes = statements[locked + 1]
+    writes = statements[-1]
+    assert "FOR UPDATE" in writes and not any("FOR UPDATE" in sql for sql in statements[:-1])
     positions = [writes.find(part) for part in LOCKED_WRITES]
     assert -1 not in positions and positions == sorted(positions), writes
-    # The answer's enrol block is drawn from the rows read before: no query after the commit.
     assert shapes.count("SELECT participants_participant") == 1
 
 
@@ -186,3 +186,112 @@ def test_a_course_deleted_between_the_read_and_the_lock_is_refused_not_an_error(
     assert refused.value.reason == "course_not_published"
     assert not Enrolment.objects.filter(participant=me).exists()
     assert not Notification.objects.filter(participant=me).exists()
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+@pytest.mark.parametrize("full", [False, True], ids=["confirmed", "waitlisted"])
+def test_the_message_written_by_the_locked_statement_is_the_message_rendered_whole(
+    resident, me, make_course, language, full
+):
+    """The statement fills the position and the link of a message drafted before the lock:
+    the row equals the message rendered in one piece afterwards, in both languages, at a
+    four-digit position (no thousands separator in either language)."""
+    from programmes.models import Course
+
+    resident.preferred_language = language
+    resident.save(update_fields=["preferred_language"])
+    me.preferred_language = language
+    me.save(update_fields=["preferred_language"])
+    course = make_course(capacity=1)
+    if full:
+        other = ParticipantFactory(account=UserFactory())
+        services.enrolment_create(participant=other, course=course, actor=other.account)
+        Course.objects.filter(pk=course.pk).update(waitlist_count=1969)  # as after a long rush
+        course.refresh_from_db()
+
+    enrolment = services.enrolment_create(participant=me, course=course, actor=resident)
+
+    kind = "waitlisted" if full else "enrolment_confirmed"
+    assert enrolment.status == ("waitlisted" if full else "confirmed")
+    assert enrolment.waitlist_position == (1970 if full else None)
+    note = Notification.objects.get(enrolment=enrolment)
+    whole = notification_drafts(kinds=[kind], participant=me, course=course, enrolment=enrolment)[kind]
+    assert (note.kind, note.language, note.subject, note.body) == (kind, language, whole.subject, whole.body)
+    assert note.url.endswith(f"/{enrolment.pk}/") and note.attach_calendar == (not full)
+    if full:
+        assert "1970" in note.body and "\u2063" not in note.body
+    stored = Enrolment.objects.get(pk=enrolment.pk)
+    assert (stored.status, stored.waitlist_position, stored.confirmed_at) == (
+        enrolment.status,
+        enrolment.waitlist_position,
+        enrolment.confirmed_at,
+    )
+
+
+def test_a_course_changed_but_still_open_between_the_read_and_the_lock_is_enrolled_on_the_second_try(
+    resident, me, make_course
+):
+    from django.utils import timezone
+
+    from programmes.models import Course
+
+    course = make_course(capacity=5)  # as read before staff moved the end of the window
+    Course.objects.filter(pk=course.pk).update(enrolment_closes_at=timezone.now() + timezone.timedelta(days=30))
+    reads = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())
+
+    enrolment = services.enrolment_create(participant=me, course=course, actor=resident, reads=reads)
+
+    assert enrolment.status == Enrolment.Status.CONFIRMED
+    assert Enrolment.objects.filter(course_id=course.pk).count() == 1
+    assert Notification.objects.filter(participant=me).count() == 1
+    fresh = Course.objects.get(pk=course.pk)
+    assert (fresh.seats_taken, fresh.waitlist_count) == (1, 0)
+
+
+def test_a_course_that_keeps_changing_under_the_lock_is_refused_with_nothing_written(
+    resident, me, make_course, monkeypatch
+):
+    """Staff edit the course before every attempt (never seen in practice): after
+    ENROL_ATTEMPTS tries the resident is asked to try again; nothing is written."""
+    from django.utils import timezone
+
+    from programmes.models import Course
+
+    course = make_course(capacity=5)
+    real = services._enrol_locked
+    tries = []
+
+    def staff_edit_first(**kwargs):  # the real statement, after a real edit of the course
+        tries.append(1)
+        Course.objects.filter(pk=course.pk).update(
+            enrolment_closes_at=timezone.now() + timezone.timedelta(days=30, seconds=len(tries))
+        )
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_enrol_locked", staff_edit_first)
+    reads = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())
+
+    with pytest.raises(EnrolmentRefused) as refused, translation.override("th"):
+        services.enrolment_create(participant=me, course=course, actor=resident, reads=reads)
+
+    assert refused.value.reason == "course_changed"
+    assert refused.value.message == "หลักสูตรนี้เพิ่งมีการเปลี่ยนแปลง โปรดลองอีกครั้ง"
+    assert len(tries) == services.ENROL_ATTEMPTS
+    assert not Enrolment.objects.filter(course_id=course.pk).exists()
+    assert not Notification.objects.filter(participant=me).exists()
+    fresh = Course.objects.get(pk=course.pk)
+    assert (fresh.seats_taken, fresh.waitlist_count) == (0, 0)
+
+
+def test_staff_at_the_desk_meeting_the_constraint_keep_their_transaction(resident, me, make_course):
+    """In a caller's transaction the locked statement runs in a savepoint: a duplicate stopped
+    by the constraint is refused and the caller's transaction goes on."""
+    from django.db import transaction
+
+    course = make_course(capacity=3)
+    services.enrolment_create(participant=me, course=course, actor=resident)
+    stale = services.EnrolmentReads(consents=frozenset({"privacy_notice"}), active=())
+    with transaction.atomic():
+        with pytest.raises(EnrolmentRefused):
+            services.enrolment_create(participant=me, course=course, actor=resident, reads=stale)
+        assert Enrolment.objects.filter(course=course).count() == 1  # the transaction is usable
