@@ -113,74 +113,67 @@ def _enrol_reads() -> dict[str, Columns]:
     }
 
 
-def course_for_enrolment_action_get(pk) -> Course | None:
-    """A course of a published programme with just what enrolling in it reads (not the
-    programme's descriptions and search columns), with its programme, provider and venue:
-    one statement, written out (rows.py: the enrol POST is the rush path)."""
+def enrol_post_reads(pk, user) -> tuple[Course | None, list[Participant], list[Enrolment]]:
+    """What the enrol POST reads before it locks anything, in one statement (one round trip;
+    written out, rows.py: it is the rush path):
+    - the course of a published programme, with just what enrolling in it reads (not the
+      programme's descriptions and search columns), its programme, provider and venue; None
+      (and nothing else) when there is no such course;
+    - the account's people (as participant_list_for_user, in its order, without the district),
+      each with `active_consents` (the purposes of their consents not withdrawn);
+    - all their active enrolments, in id order (a handful; the enrol block of the answer is
+      drawn from the same rows).
+    Each row is the course with one person and one of their active enrolments (or none)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        return None
+        return None, [], []
     if not 0 < pk < 2**63:
-        return None
+        return None, [], []
+    account_id = user.pk if getattr(user, "is_authenticated", False) else None
     cols = _enrol_reads()
     table = connection.ops.quote_name
+    course_parts = [cols["course"], cols["programme"], cols["provider"], cols["venue"]]
     sql = (
-        f"SELECT {cols['course'].sql}, {cols['programme'].sql}, {cols['provider'].sql}, {cols['venue'].sql} "
+        f"SELECT {', '.join(part.sql for part in course_parts)}, {cols['participant'].sql}, "
+        f"ARRAY(SELECT co.purpose FROM {table(Consent._meta.db_table)} co "
+        f"WHERE co.participant_id = pa.id AND co.withdrawn_at IS NULL), {cols['enrolment'].sql} "
         f"FROM {table(Course._meta.db_table)} c "
         f"JOIN {table(Programme._meta.db_table)} p ON p.id = c.programme_id "
         f"JOIN {table(Provider._meta.db_table)} pr ON pr.id = p.provider_id "
         f"LEFT JOIN {table(Venue._meta.db_table)} v ON v.id = c.venue_id "
-        "WHERE c.id = %s AND p.status = %s"
+        f"LEFT JOIN {table(Participant._meta.db_table)} pa ON pa.account_id = %s AND pa.anonymised_at IS NULL "
+        f"LEFT JOIN {table(Enrolment._meta.db_table)} e ON e.participant_id = pa.id AND e.status = ANY(%s) "
+        "WHERE c.id = %s AND p.status = %s "
+        "ORDER BY pa.is_self DESC, pa.given_name, pa.id, e.id"
     )
     with connection.prepared_cursor() as cursor:
-        cursor.execute(sql, [pk, Programme.Status.PUBLISHED])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    course, programme, provider, venue = rows.split(
-        row, [cols["course"], cols["programme"], cols["provider"], cols["venue"]]
-    )
-    programme.provider = provider
-    course.programme = programme
-    course.venue = venue
-    return course
-
-
-def account_people_for_enrolment(user) -> tuple[list[Participant], list[Enrolment]]:
-    """What the enrol action reads before it locks anything, in one statement: the account's
-    people (as participant_list_for_user, in its order, without the district), each with
-    `active_consents` (the purposes of their consents not withdrawn), and all their active
-    enrolments in id order (a handful; the enrol block of the answer is drawn from the same
-    rows). Each row is a person with one of their active enrolments (or none). Written out
-    (rows.py: the enrol POST is the rush path; one round trip, not two)."""
-    if not getattr(user, "is_authenticated", False):
-        return [], []
-    cols = _enrol_reads()
-    table = connection.ops.quote_name
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {cols['participant'].sql}, ARRAY(SELECT co.purpose FROM {table(Consent._meta.db_table)} co "
-            f"WHERE co.participant_id = pa.id AND co.withdrawn_at IS NULL), {cols['enrolment'].sql} "
-            f"FROM {table(Participant._meta.db_table)} pa "
-            f"LEFT JOIN {table(Enrolment._meta.db_table)} e ON e.participant_id = pa.id AND e.status = ANY(%s) "
-            "WHERE pa.account_id = %s AND pa.anonymised_at IS NULL "
-            "ORDER BY pa.is_self DESC, pa.given_name, pa.id, e.id",
-            [list(ACTIVE_ENROLMENT_STATUSES), user.pk],
-        )
+        cursor.execute(sql, [account_id, list(ACTIVE_ENROLMENT_STATUSES), pk, Programme.Status.PUBLISHED])
         found = cursor.fetchall()
-    people, by_id, active = [], {}, []
+    if not found:
+        return None, [], []
+    course = None
+    people, people_by_id, active = [], {}, []
     for row in found:
-        person, consents, enrolment = rows.split(row, [cols["participant"], 1, cols["enrolment"]])
-        if person.pk not in by_id:
+        course_row, programme, provider, venue, person, consents, enrolment = rows.split(
+            row, [*course_parts, cols["participant"], 1, cols["enrolment"]]
+        )
+        if course is None:
+            programme.provider = provider
+            course_row.programme = programme
+            course_row.venue = venue
+            course = course_row
+        if person is None:
+            continue
+        if person.pk not in people_by_id:
             person.active_consents = consents
-            by_id[person.pk] = person
+            people_by_id[person.pk] = person
             people.append(person)
         if enrolment is not None:
-            enrolment.participant = by_id[person.pk]
+            enrolment.participant = people_by_id[person.pk]
             active.append(enrolment)
     active.sort(key=lambda e: e.pk)
-    return people, active
+    return course, people, active
 
 
 def _enrolments() -> QuerySet[Enrolment]:

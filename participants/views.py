@@ -358,7 +358,12 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     if request.method == "GET":
         course = queries.course_for_enrolment_get(course_id)
     else:
-        course = selectors.course_for_enrolment_action_get(course_id)  # the columns enrolling reads
+        # One read of the course (the columns enrolling reads), the account's people (with
+        # their consents) and their active enrolments serves the choice of person, the checks
+        # before the lock and the answer's enrol block, whatever the answer.
+        course, people, active = selectors.enrol_post_reads(course_id, request.user)
+        if course is not None:
+            queries.account_enrolments_remember(request, people=people, active=active)
     if course is None:
         raise Http404(_("No such course."))
     enrol_url = reverse("participants:enrol", kwargs={"course_id": course.pk})
@@ -372,9 +377,6 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     if form.cleaned_data["participant"] == "self-missing":
         step_url = reverse("participants:profile-step", kwargs={"course_id": course.pk})
         return HttpResponseClientRedirect(step_url) if request.htmx else redirect(step_url)
-    # One read of the account's people (with their consents) and active enrolments serves
-    # the choice of person, the checks before the lock and the answer's enrol block.
-    people, active = selectors.account_people_for_enrolment(request.user)
     participant = _person_or_404(people, form.cleaned_data["participant"])
     try:
         enrolment = services.enrolment_create(

@@ -30,7 +30,9 @@ def test_the_course_read_equals_the_orm_read_with_its_programme_provider_and_ven
         .get()
     )
 
-    read = selectors.course_for_enrolment_action_get(str(course.pk))
+    read, people, active = selectors.enrol_post_reads(str(course.pk), UserFactory())
+
+    assert (people, active) == ([], [])  # an account without people
 
     loaded = [f for f in selectors.ENROL_COURSE_FIELDS if "__" not in f]
     assert _fields(read, ["id", *loaded]) == _fields(orm, ["id", *loaded])
@@ -45,7 +47,7 @@ def test_a_course_without_a_venue_is_read_with_none(make_course):
     course = make_course()
     Course.objects.filter(pk=course.pk).update(venue=None, online_url="https://meet.example.org/x")
 
-    read = selectors.course_for_enrolment_action_get(course.pk)
+    read, _people, _active = selectors.enrol_post_reads(course.pk, UserFactory())
 
     assert read.venue is None and read.venue_id is None and read.online_url == "https://meet.example.org/x"
 
@@ -53,16 +55,16 @@ def test_a_course_without_a_venue_is_read_with_none(make_course):
 @pytest.mark.parametrize(
     "pk", ["", "abc", "1; DROP TABLE programmes_course", "<b>1</b>", "หนึ่ง", "-1", "0", str(2**63), "9" * 400, None]
 )
-def test_the_course_read_refuses_what_is_not_a_course_id(make_course, pk):
+def test_the_course_read_refuses_what_is_not_a_course_id(resident, make_course, pk):
     make_course()
-    assert selectors.course_for_enrolment_action_get(pk) is None
+    assert selectors.enrol_post_reads(pk, resident) == (None, [], [])
     assert Course.objects.exists()
 
 
 def test_the_course_of_an_unpublished_programme_is_not_found(make_course):
     course = make_course()
     Programme.objects.filter(pk=course.programme_id).update(status=Programme.Status.DRAFT)
-    assert selectors.course_for_enrolment_action_get(course.pk) is None
+    assert selectors.enrol_post_reads(course.pk, UserFactory()) == (None, [], [])
 
 
 def test_the_people_read_equals_the_orm_read_in_the_same_order_with_their_consents(resident, me, make_course):
@@ -78,7 +80,9 @@ def test_the_people_read_equals_the_orm_read_in_the_same_order_with_their_consen
     Enrolment.objects.filter(pk=cancelled.pk).update(status=Enrolment.Status.CANCELLED)
     services.enrolment_create(participant=stranger, course=other_course, actor=stranger.account)
 
-    people, active = selectors.account_people_for_enrolment(resident)
+    read, people, active = selectors.enrol_post_reads(other_course.pk, resident)
+
+    assert read.pk == other_course.pk and read.programme.title  # the course once, whatever the rows
 
     consents = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=True).values("purpose")
     orm_people = list(selectors.participant_list_for_user(resident).annotate(active_consents=ArraySubquery(consents)))
@@ -95,8 +99,13 @@ def test_the_people_read_equals_the_orm_read_in_the_same_order_with_their_consen
     assert all(e.participant is next(p for p in people if p.pk == e.participant_id) for e in active)
 
 
-def test_an_account_without_people_reads_nothing(db):
-    assert selectors.account_people_for_enrolment(UserFactory()) == ([], [])
+def test_an_account_without_people_or_no_account_reads_only_the_course(make_course):
+    from django.contrib.auth.models import AnonymousUser
+
+    course = make_course()
+    for user in (UserFactory(), AnonymousUser()):
+        read, people, active = selectors.enrol_post_reads(course.pk, user)
+        assert read.pk == course.pk and (people, active) == ([], [])
 
 
 def test_a_model_whose_values_the_orm_converts_cannot_be_read_by_hand():
