@@ -885,7 +885,12 @@ def enrolment_create(
             Reason.ALREADY_ENROLLED,
             _("%(name)s is already enrolled in this course.") % {"name": participant.full_name},
         ) from exc
-    catalogue_changed(at_once=False)  # the places left on the catalogue's cards, after the lock
+    if enrolment.status == S.CONFIRMED:
+        # The places left on the catalogue's cards (and its "with places" filter). A place on
+        # the waiting list changes nothing the cached catalogue shows (the cards say "Full:
+        # waiting list"; the programme page, not cached, shows how many wait): during a rush,
+        # once the course is full, no request moves the generation.
+        catalogue_changed(at_once=False)
     if notification is not None and notification.email_wanted:
         dispatch_on_commit(notification.pk)
     locked.seats_taken += int(enrolment.status == S.CONFIRMED)

@@ -105,6 +105,29 @@ def test_a_change_shown_in_the_catalogue_is_shown_at_once(
         assert gone not in after
 
 
+def test_a_place_on_the_waiting_list_keeps_the_cached_catalogue(client, catalogue, django_capture_on_commit_callbacks):
+    """Nothing the cached results show changes when someone joins the waiting list of a full
+    course: the entry stays (a rush of 2,000 on 30 places moves the generation 30 times)."""
+    english = catalogue.courses["english"]
+    english.capacity = 1
+    english.save()
+    first, second = ParticipantFactory(), ParticipantFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        participant_services.enrolment_create(participant=first, course=english, actor=first.account)
+    before = results(client.get(URL))
+    assert "Full: waiting list" in before
+    generation = cache.get(GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = participant_services.enrolment_create(participant=second, course=english, actor=second.account)
+
+    assert waiting.status == "waitlisted"
+    assert cache.get(GENERATION_KEY) == generation
+    with CaptureQueriesContext(connection) as ctx:
+        assert results(client.get(URL)) == before
+    assert not [q for q in ctx.captured_queries if "programmes_programme" in q["sql"]]  # from the cache
+
+
 def test_the_generation_moves_now_and_again_at_commit(django_capture_on_commit_callbacks, db):
     catalogue_changed()
     start = cache.get(GENERATION_KEY)
