@@ -43,10 +43,13 @@ def test_the_user_read_by_hand_equals_the_orm_user_field_for_field(resident):
     assert by_hand.get_session_auth_hash() == by_orm.get_session_auth_hash()
 
 
-def test_reading_the_user_is_one_statement(resident):
+def test_reading_the_user_is_one_prepared_statement(resident):
     with CaptureQueriesContext(connection) as queries:
         assert SessionUserBackend().get_user(resident.pk).pk == resident.pk
     assert len(queries) == 1
+    with connection.cursor() as cursor:  # planned once for this connection, not at every request
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%accounts_user u%"])
+        assert len(cursor.fetchall()) == 1
 
 
 @pytest.mark.parametrize(
