@@ -718,8 +718,7 @@ def _enrol_locked(
     confirmed, else waitlisted at waitlist_count + 1; the counters move; the message is
     inserted. Returns the locked row as it was before the writes, and the enrolment and
     message written (None, None when nothing was). A new id is drawn either way."""
-    variants = _Variants(params=[])
-    v = variants
+    v = _Variants(params=[])
     notify_someone = bool(drafts)
     may_confirm = not notify_someone or K.ENROLMENT_CONFIRMED in drafts
     may_wait = not notify_someone or K.WAITLISTED in drafts
@@ -728,12 +727,12 @@ def _enrol_locked(
     guard = " AND ".join(
         f"l.{quote(Course._meta.get_field(name).column)} IS NOT DISTINCT FROM %s" for name in STATE_FIELDS
     )
-    sql = (
-        "WITH locked AS MATERIALIZED ("
+    ctes = [
+        "locked AS MATERIALIZED ("
         f"SELECT {cols.sql}, nextval(pg_get_serial_sequence(%s, %s)) AS new_id, "
-        f"c.seats_taken < c.capacity AS free FROM {quote(Course._meta.db_table)} c WHERE c.id = %s FOR UPDATE), "
-        f"go AS MATERIALIZED (SELECT l.* FROM locked l WHERE {guard} AND (l.free OR %s) AND (NOT l.free OR %s)), "
-    )
+        f"c.seats_taken < c.capacity AS free FROM {quote(Course._meta.db_table)} c WHERE c.id = %s FOR UPDATE)",
+        f"go AS MATERIALIZED (SELECT l.* FROM locked l WHERE {guard} AND (l.free OR %s) AND (NOT l.free OR %s))",
+    ]
     v.params += [Enrolment._meta.db_table, Enrolment._meta.pk.column, course_id]
     v.params += [getattr(checked, name) for name in STATE_FIELDS] + [may_wait, may_confirm]
 
@@ -759,12 +758,13 @@ def _enrol_locked(
             values.append(f"CASE WHEN go.free THEN {v.value(_prepared(template, f))} END")
         else:
             values.append(v.value(_prepared(template, f)))
-    sql += (
+    ctes += [
         f"new_enrolment AS (INSERT INTO {quote(Enrolment._meta.db_table)} ({columns}) "
-        f"SELECT {', '.join(values)} FROM go RETURNING id), "
+        f"SELECT {', '.join(values)} FROM go RETURNING id)",
         f"counters AS (UPDATE {quote(Course._meta.db_table)} c SET seats_taken = c.seats_taken + go.free::int, "
-        "waitlist_count = c.waitlist_count + (NOT go.free)::int FROM go WHERE c.id = go.id), "
-    )
+        "waitlist_count = c.waitlist_count + (NOT go.free)::int FROM go WHERE c.id = go.id)",
+    ]
+    note_id_sql = "NULL::bigint"
 
     # The message: the drafted text of each outcome, its position and link filled in by SQL.
     if notify_someone:
@@ -783,13 +783,12 @@ def _enrol_locked(
                 note_values.append("go.new_id")
             else:
                 note_values.append(v.choose(_prepared(confirmed, f), _prepared(waiting, f)))
-        sql += (
+        ctes.append(
             f"new_note AS (INSERT INTO {quote(Notification._meta.db_table)} ({note_columns}) "
-            f"SELECT {', '.join(note_values)} FROM go RETURNING id) "
-            f"SELECT l.*, EXISTS (SELECT 1 FROM new_enrolment), (SELECT id FROM new_note) FROM locked l"
+            f"SELECT {', '.join(note_values)} FROM go RETURNING id)"
         )
-    else:
-        sql += "no_note AS (SELECT 1) SELECT l.*, EXISTS (SELECT 1 FROM new_enrolment), NULL::bigint FROM locked l"
+        note_id_sql = "(SELECT id FROM new_note)"
+    sql = f"WITH {', '.join(ctes)} SELECT l.*, EXISTS (SELECT 1 FROM new_enrolment), {note_id_sql} FROM locked l"
 
     with connection.prepared_cursor() as cursor:
         cursor.execute(sql, v.params)
