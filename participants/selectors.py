@@ -124,11 +124,8 @@ def enrol_post_reads(pk, user) -> tuple[Course | None, list[Participant], list[E
     - all their active enrolments, in id order (a handful; the enrol block of the answer is
       drawn from the same rows).
     Each row is the course with one person and one of their active enrolments (or none)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None, [], []
-    if not 0 < pk < 2**63:
+    pk = rows.row_id(pk)
+    if pk is None:
         return None, [], []
     account_id = user.pk if getattr(user, "is_authenticated", False) else None
     cols = _enrol_reads()

@@ -21,7 +21,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.db import connection
 
 from learningcity.accounts.models import User
-from learningcity.db.rows import Columns
+from learningcity.db.rows import Columns, row_id
 
 SESSION_USER_BACKEND = "learningcity.accounts.backends.SessionUserBackend"
 
@@ -34,11 +34,8 @@ def _user_columns() -> Columns:
 def user_for_session(user_id) -> User | None:
     """The active user `user_id`, every field loaded (as `User.objects.get`); None if there is none."""
     columns = _user_columns()
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        return None
-    if not -(2**63) <= user_id < 2**63:
+    user_id = row_id(user_id)
+    if user_id is None:
         return None
     with connection.prepared_cursor() as cursor:
         cursor.execute(f"SELECT {columns.sql} FROM {User._meta.db_table} u WHERE u.id = %s", [user_id])

@@ -62,6 +62,17 @@ class Columns:
         return self.model.from_db(connection.alias, self._attnames, values)
 
 
+def row_id(value) -> int | None:
+    """`value` (from a URL or a session) as a primary key a hand-written statement may bind:
+    an int from 1 to 2^63 - 1 (a bigint), else None (text, HTML, SQL, 0, negative, too long),
+    which the caller answers as "no such row"."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**63 else None
+
+
 def split(row: Sequence, parts: Iterable[Columns | int]) -> list:
     """Cut a row into consecutive pieces: each Columns becomes its instance (or None), each
     int that many plain values (one value alone, not a list)."""

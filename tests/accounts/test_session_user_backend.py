@@ -53,7 +53,7 @@ def test_reading_the_user_is_one_prepared_statement(resident):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "abc", "1; DROP TABLE accounts_user", "<b>1</b>", "หนึ่ง", str(2**63), "-" + "9" * 40, None]
+    "value", ["", "abc", "1; DROP TABLE accounts_user", "<b>1</b>", "หนึ่ง", "0", "-1", str(2**63), "-" + "9" * 40, None]
 )
 def test_ids_that_are_no_user_are_nobody(resident, value):
     assert user_for_session(value) is None
