@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from learningcity.city.selectors import city_current
-from programmes.catalogue_cache import RESULTS_SECONDS, results_key
+from programmes.catalogue_cache import RESULTS_SECONDS, generation, programme_cards, results_key
 from programmes.forms import CatalogueFilterForm
 from programmes.ics import course_calendar
 from programmes.selectors import (
@@ -62,8 +62,9 @@ def _page(request: HttpRequest, paginator: Paginator):
     return page_obj, notice
 
 
-def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: str) -> str:
-    """The rendered results (count, notices, filter chips, cards, pages) for the request's query."""
+def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: str, *, at: int) -> str:
+    """The rendered results (count, notices, filter chips, cards, pages) for the request's
+    query; `at` is the catalogue generation read before any row (for the cards' store)."""
     paginator = catalogue_paginator(city=city, per_page=PAGE_SIZE, **form.selector_kwargs(language=language))
     page_obj, page_notice = _page(request, paginator)
     parts = form.filter_parts()
@@ -91,6 +92,7 @@ def _results(request: HttpRequest, form: CatalogueFilterForm, city, language: st
         "catalogue_url": reverse("programmes:catalogue"),
         "page_obj": page_obj,
         "programmes": page_obj.object_list,
+        "cards": programme_cards.render(page_obj.object_list, generation=at),
         "parts": parts,
         "suggestion": suggestion,
         "notices": notices,
@@ -127,7 +129,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     # and filter form from the cache (programmes/catalogue_cache.py): one entry, the form added
     # by the first request that shows the whole page. An htmx request answered from it does not
     # even build the form.
-    key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode())
+    at = generation()  # before any row is read: the results and the cards are kept under it
+    key = results_key(city_id=city.pk if city else 0, language=language, query=request.GET.urlencode(), at=at)
     entry = cache.get(key) or {}
     if fragment and "results" in entry:
         return HttpResponse(entry["results"])
@@ -136,7 +139,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # bad values are reported beside their fields and left out
     missing = "results" not in entry
     if missing:
-        entry["results"] = _results(request, form, city, language)
+        entry["results"] = _results(request, form, city, language, at=at)
     if fragment:
         cache.set(key, entry, RESULTS_SECONDS)
         return HttpResponse(entry["results"])

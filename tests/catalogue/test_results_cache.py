@@ -9,10 +9,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from participants import services as participant_services
 from programmes import services
-from programmes.catalogue_cache import GENERATION_KEY, catalogue_changed, results_key
+from programmes.catalogue_cache import GENERATION_KEY, CardStore, catalogue_changed, generation, results_key
 from programmes.models import Programme
 from tests.factories import ParticipantFactory, ProviderMembershipFactory, SessionFactory, VenueFactory
 
@@ -53,6 +54,45 @@ def test_language_and_query_are_part_of_the_key(client, catalogue):
     assert "Yoga for older adults" in english and "Yoga for older adults" not in thai
     assert "โยคะสำหรับผู้สูงอายุ" in thai
     assert "Coding for children" not in results(client.get(URL, {"q": "yoga"}))
+
+
+def test_a_card_is_rendered_once_a_generation_for_every_page_that_shows_it(client, catalogue):
+    """Another query computes its results but takes a programme's card from the process's
+    store (programme_cards) while the generation stands; a change moves it and the card is
+    rendered again. The title is changed behind the services' back (no generation move) to
+    show which card is served."""
+    yoga = catalogue.programmes["yoga"]
+    assert "Yoga for older adults" in results(client.get(URL))
+    Programme.objects.filter(pk=yoga.pk).update(title_en="Chair yoga")
+    other_query = results(client.get(URL, {"sort": "newest"}))  # not cached: read from the rows
+    assert "Yoga for older adults" in other_query and "Chair yoga" not in other_query
+    catalogue_changed()
+    assert "Chair yoga" in results(client.get(URL, {"sort": "newest"}))
+
+
+def test_the_card_store_keeps_only_the_newest_generation(catalogue):
+    """Cards rendered for an older generation (a request that read it before a change) are not
+    kept; a newer one replaces every card; at most `kept` cards."""
+    programmes = list(
+        Programme.objects.filter(pk__in=[p.pk for p in catalogue.programmes.values()]).select_related(
+            "provider", "next_course__venue__district"
+        )
+    )
+    store = CardStore(kept=2)
+    now = generation()
+    with translation.override("en"):
+        first = store.render(programmes, generation=now)
+        assert len(first) == len(programmes) and len(store._cards) == 2
+        assert first[0] is store.render(programmes[:1], generation=now)[0]  # read, not rendered
+        store.render(programmes, generation=now - 1)
+        assert store.generation == now and len(store._cards) == 2
+        renamed = programmes[0]
+        renamed.title_en = "Renamed"
+        assert "Renamed" not in store.render([renamed], generation=now)[0]
+        assert "Renamed" in store.render([renamed], generation=now + 1)[0]
+        assert store.generation == now + 1 and len(store._cards) == 1
+    with translation.override("th"):
+        assert renamed.title_th in store.render([renamed], generation=now + 1)[0]
 
 
 @pytest.mark.parametrize("change", ["enrol", "capacity", "title", "unpublish", "session", "venue", "provider"])
