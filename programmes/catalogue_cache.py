@@ -82,9 +82,10 @@ class GenerationMemo:
         self.kept = kept
         self._values: dict[tuple, object] = {}
 
-    def get(self, key: tuple, compute):
-        """The value for `key` at the current generation, computed by `compute()` when missing."""
-        full = (*key, generation())
+    def get(self, key: tuple, compute, *, at: int | None = None):
+        """The value for `key` at generation `at` (read by the caller before any row it shows;
+        else the current one), computed by `compute()` when missing."""
+        full = (*key, generation() if at is None else at)
         value = self._values.get(full)
         if value is None:
             value = compute()

@@ -506,11 +506,12 @@ def category_list() -> QuerySet[Category]:
 _FILTER_LISTS = catalogue_cache.GenerationMemo()
 
 
-def catalogue_filter_lists(*, city: City | None) -> tuple[list[District], list[Category]]:
+def catalogue_filter_lists(*, city: City | None, at: int | None = None) -> tuple[list[District], list[Category]]:
     """(catalogue_districts, category_list) as lists, shared between requests: read them, do
-    not change them (their names follow the active language when read)."""
+    not change them (their names follow the active language when read). `at`: the catalogue
+    generation the caller read before any row (else the current one is read)."""
     return _FILTER_LISTS.get(
-        (city.pk if city else None,), lambda: (list(catalogue_districts(city=city)), list(category_list()))
+        (city.pk if city else None,), lambda: (list(catalogue_districts(city=city)), list(category_list())), at=at
     )
 
 

@@ -134,7 +134,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     entry = cache.get(key) or {}
     if fragment and "results" in entry:
         return HttpResponse(entry["results"])
-    districts, categories = catalogue_filter_lists(city=city)
+    districts, categories = catalogue_filter_lists(city=city, at=at)
     form = CatalogueFilterForm(request.GET, districts=districts, categories=categories)
     form.is_valid()  # bad values are reported beside their fields and left out
     missing = "results" not in entry
