@@ -150,6 +150,9 @@ def test_gunicorn_serves_production_healthz_over_http_with_json_access_logs():
     assert any(line["path"] == "/" and line["status"] == 301 for line in access)
     assert "secret" not in output  # the query string is not logged
     assert any(line["logger"] == "gunicorn.error" for line in lines)
+    # The master loaded and warmed up the app before forking (preload_app, learningcity/web/warmup.py).
+    warmed = next(line for line in lines if line["message"] == "web process warmed up")
+    assert warmed["templates"] >= 100
 
 
 def test_the_probe_fails_when_nothing_answers():
