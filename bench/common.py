@@ -375,8 +375,9 @@ def gunicorn(config: BenchConfig, *, log_dir: Path, workers: int | None = None) 
             start_new_session=True,
         )
     server = Server(process=process, port=port, log_path=log_path)
+    expected = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or min(2 * os.cpu_count() + 1, 8))
     try:
-        _wait_ready(server)
+        _wait_ready(server, workers=expected)
         yield server
     finally:
         if process.poll() is None:
@@ -388,20 +389,26 @@ def gunicorn(config: BenchConfig, *, log_dir: Path, workers: int | None = None) 
                 process.wait()
 
 
-def _wait_ready(server: Server, timeout: float = 60) -> None:
+def _wait_ready(server: Server, *, workers: int, timeout: float = 60) -> None:
+    """Until a worker answers and all `workers` are forked (the master forks them one by one
+    after loading the app: the first may answer before the last exists)."""
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{server.port}/bench/trivial"
+    answered = False
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({server.process.returncode}); see {server.log_path}")
-        try:
-            request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
-            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {server.log_path}")
+        if not answered:
+            try:
+                request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 (loopback)
+                    answered = response.status == 200
+            except OSError:
+                pass
+        if answered and len(server.workers) >= workers:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer with {workers} workers within {timeout} s; see {server.log_path}")
 
 
 def warm_up(server: Server, paths: list[str], rounds: int = 1) -> None:
