@@ -49,11 +49,11 @@ def process_warm_up() -> dict:
     """Load the URL patterns, every project template, the translations of every language and
     the Thai dictionary into this process. Returns what was loaded (for the log)."""
     started = time.monotonic()
-    get_resolver().url_patterns  # noqa: B018 (imports every urls module and view)
-    get_resolver()._populate()
+    resolver = get_resolver()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            translation.gettext("Programmes")
+            resolver.reverse_dict  # noqa: B018 (every urls module and view imported, reversing ready)
+            translation.gettext("Programmes")  # the language's catalogues
     segment("สวนครัวสำหรับผู้สูงอายุ")  # pythainlp's dictionary
     templates = 0
     engine = engines["django"]
