@@ -93,6 +93,5 @@ class NotificationAdmin(ReadOnlyAdmin):
         from participants.notifications import dispatch_on_commit
 
         pending = queryset.filter(email_wanted=True, email_sent_at__isnull=True)
-        pending.update(email_claimed_at=None, email_attempts=0)
-        for pk in pending.values_list("pk", flat=True):
-            dispatch_on_commit(pk)
+        if pending.update(email_claimed_at=None, email_attempts=0):
+            dispatch_on_commit()

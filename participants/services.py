@@ -891,7 +891,7 @@ def enrolment_create(
         # once the course is full, no request moves the generation.
         catalogue_changed(at_once=False)
     if notification is not None and notification.email_wanted:
-        dispatch_on_commit(notification.pk)
+        dispatch_on_commit()
     locked.seats_taken += int(enrolment.status == S.CONFIRMED)
     locked.waitlist_count += int(enrolment.status == S.WAITLISTED)
     _sync(course, locked, ["seats_taken", "waitlist_count"])

@@ -14,6 +14,13 @@ def notification_send_email(notification_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def notifications_send_new() -> int:
+    """E-mail the notifications not tried yet, queued once for a burst of commits
+    (notifications.dispatch_on_commit). Idempotent: each row is claimed before it is sent."""
+    return notifications.notifications_send_new()
+
+
+@shared_task(acks_late=True)
 def notifications_dispatch_pending() -> int:
     """Queue the e-mails still unsent a minute after their creation (e.g. the broker was down
     when the enrolment committed). Idempotent: sending claims each row, so a row queued twice

@@ -7,11 +7,12 @@ import time
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 import participants.tasks  # noqa: F401 - registers the tasks with the app, as a worker's autodiscovery does
 from learningcity.celery import app as celery_app
-from participants import services
+from participants import notifications, services
 from participants.models import Enrolment, Notification
 from participants.tasks import notification_send_email, notifications_dispatch_pending
 
@@ -86,6 +87,7 @@ def test_enrolment_succeeds_with_the_broker_down_and_the_message_follows_later(r
     with caplog.at_level(logging.WARNING, logger="participants.notifications"):
         enrolment = services.enrolment_create(participant=me(resident), course=course, actor=resident)
     assert "not queued" in caplog.text
+    assert cache.get(notifications.RELAY_KEY) is None  # the next commit tries again
     assert Enrolment.objects.get(pk=enrolment.pk).status == Enrolment.Status.CONFIRMED
     note = Notification.objects.get(enrolment=enrolment)
     assert note.email_sent_at is None and mail.outbox == []
@@ -101,3 +103,30 @@ def test_enrolment_succeeds_with_the_broker_down_and_the_message_follows_later(r
         time.sleep(1)
 
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [resident.email]
+
+
+def _queued() -> int:
+    """Messages waiting in the default queue of the real broker (declaring it is how kombu
+    reports its size; the worker declares the same queue)."""
+    with celery_app.connection_for_read() as conn:
+        return conn.default_channel.queue_declare(celery_app.conf.task_default_queue).message_count
+
+
+def test_a_burst_of_enrolments_queues_one_sender_which_emails_them_all(real_broker, make_course, make_participant):
+    course = make_course(capacity=3)
+    people = [make_participant() for _ in range(6)]
+    for person in people:  # six commits, no worker running yet
+        services.enrolment_create(participant=person, course=course, actor=person.account)
+    assert _queued() == 1  # one sender task, not one task a message
+    assert cache.get(notifications.RELAY_KEY) is not None
+
+    with worker():
+        wait_for(lambda: Notification.objects.filter(email_sent_at__isnull=True).count() == 0, "send the e-mails")
+        assert cache.get(notifications.RELAY_KEY) is None  # deleted when the sender started
+        late = make_participant()
+        services.enrolment_create(participant=late, course=course, actor=late.account)  # after it: a new sender
+        wait_for(lambda: len(mail.outbox) == 7, "send the late enrolment's e-mail")
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.account.email for p in [*people, late])
+    assert set(Notification.objects.values_list("email_attempts", flat=True)) == {1}
+    assert _queued() == 0

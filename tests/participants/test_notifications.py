@@ -2,9 +2,12 @@
 the outbox (claim + stamp), the .ics attachment, re-dispatch of pending rows, reminders."""
 
 import datetime as dt
+import smtplib
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.core.mail.backends import locmem
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -160,3 +163,76 @@ def test_reminder_the_day_before_the_first_session_is_sent_once(make_course, mak
     two_days_on = timezone.now() + dt.timedelta(days=2)
     assert services.enrolment_reminders_send(now=two_days_on) == 1
     assert Enrolment.objects.get(course=later).reminder_sent_at is not None
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """The test outbox, except that it refuses messages to REFUSED, as an SMTP server would."""
+
+    REFUSED = "refused@example.org"
+
+    def send_messages(self, messages):
+        for message in messages:
+            if self.REFUSED in message.to:
+                raise smtplib.SMTPRecipientsRefused({self.REFUSED: (550, b"no such mailbox")})
+        return super().send_messages(messages)
+
+
+def test_one_sender_run_emails_every_new_row_and_leaves_a_failed_one_to_the_pending_job(
+    course, resident, make_participant, settings
+):
+    # three commits whose on_commit callbacks did not run: three rows not tried yet
+    people = [me(resident), make_participant(), make_participant()]
+    people[2].account.email = RefusingBackend.REFUSED
+    people[2].account.save(update_fields=["email"])
+    for person in people:
+        services.enrolment_create(participant=person, course=course, actor=person.account)
+    assert Notification.objects.filter(email_attempts=0, email_sent_at__isnull=True).count() == 3
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+
+    assert notifications.notifications_send_new() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.account.email for p in people[:2])
+    failed = Notification.objects.get(recipient=people[2].account)
+    assert (failed.email_sent_at, failed.email_claimed_at, failed.email_attempts) == (None, None, 1)
+    # a second run finds nothing new: the failed row is the pending job's (with its backoff)
+    assert notifications.notifications_send_new() == 0
+    assert len(mail.outbox) == 2
+
+    people[2].account.email = "back@example.org"
+    people[2].account.save(update_fields=["email"])
+    assert notifications.notifications_pending_dispatch(now=failed.created_at + dt.timedelta(minutes=2)) == 1
+    failed.refresh_from_db()
+    assert failed.email_sent_at is not None and failed.email_attempts == 2
+    assert [m.to for m in mail.outbox[2:]] == [["back@example.org"]]
+
+
+def test_the_sender_is_queued_once_while_one_waits_and_again_after_it_started(
+    course, resident, make_participant, django_capture_on_commit_callbacks
+):
+    # (tasks run eagerly in tests: a sender queued runs at once)
+    cache.add(notifications.RELAY_KEY, 1, notifications.RELAY_SECONDS)  # a sender is queued, not started
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(participant=me(resident), course=course, actor=resident)
+    assert mail.outbox == []  # left to the queued sender, which reads this row when it starts
+    assert notifications.notifications_send_new() == 1  # that sender
+    assert cache.get(notifications.RELAY_KEY) is None and len(mail.outbox) == 1
+
+    other = make_participant()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_create(participant=other, course=course, actor=other.account)
+    assert [m.to for m in mail.outbox[1:]] == [[other.account.email]]  # a new sender was queued (and ran)
+    assert cache.get(notifications.RELAY_KEY) is None
+
+
+def test_the_admins_resend_goes_through_the_sender(course, resident, admin_client, django_capture_on_commit_callbacks):
+    services.enrolment_create(participant=me(resident), course=course, actor=resident)
+    note = Notification.objects.get()
+    Notification.objects.filter(pk=note.pk).update(email_attempts=5)  # gave up after five failures
+    assert notifications.notifications_send_new() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/participants/notification/", {"action": "resend_email", "_selected_action": [note.pk]}
+        )
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.email_sent_at is not None and note.email_attempts == 1
+    assert [m.to for m in mail.outbox] == [[resident.email]]
