@@ -279,9 +279,11 @@ def _dispatch(notification_id: int) -> None:
 
 
 # The e-mails of new rows are sent by one task per burst of commits, not one task per row: queuing
-# a Celery task cost ~0.8 ms of a web worker's CPU (~11 % of an enrolment during a rush), a
-# cache `add` ~0.1 ms. The key says "a sender task is queued and has not started yet"; it
-# expires after RELAY_SECONDS in case that task is lost (the pending-dispatch job covers it).
+# a Celery task took ~1 ms of a web worker (an enrol POST's CPU fell 8 % without it, and a rush
+# of 2,000 enrolments now puts one message on the broker, not 2,000; docs/benchmarks.md,
+# session 14), a cache `add` is one Redis round trip. The key says "a sender task is queued and
+# has not started yet"; it expires after RELAY_SECONDS in case that task is lost (the
+# pending-dispatch job covers its rows).
 RELAY_KEY = "notifications:sender-queued"
 RELAY_SECONDS = 60
 
@@ -302,7 +304,8 @@ def _relay() -> None:
         notifications_send_new.delay()
     except (KombuOperationalError, RedisError, OSError) as exc:
         logger.warning(
-            "new notifications not queued (broker unreachable: %s); the pending-dispatch job will send them", exc
+            "new notifications not queued (broker or cache unreachable: %s); the pending-dispatch job will send them",
+            exc,
         )
         with contextlib.suppress(RedisError, OSError):
             cache.delete(RELAY_KEY)  # the next commit tries again
