@@ -149,17 +149,16 @@ def enrol_post_reads(pk, user) -> tuple[Course | None, list[Participant], list[E
         found = cursor.fetchall()
     if not found:
         return None, [], []
-    course = None
+    course, programme, provider, venue = rows.split(found[0], course_parts)
+    programme.provider = provider
+    course.programme = programme
+    course.venue = venue
+    # Each row repeats the course: only its first copy is built (a resident with three active
+    # enrolments has three rows).
+    person_parts = [sum(len(part) for part in course_parts), cols["participant"], 1, cols["enrolment"]]
     people, people_by_id, active = [], {}, []
     for row in found:
-        course_row, programme, provider, venue, person, consents, enrolment = rows.split(
-            row, [*course_parts, cols["participant"], 1, cols["enrolment"]]
-        )
-        if course is None:
-            programme.provider = provider
-            course_row.programme = programme
-            course_row.venue = venue
-            course = course_row
+        _course_values, person, consents, enrolment = rows.split(row, person_parts)
         if person is None:
             continue
         if person.pk not in people_by_id:
