@@ -279,7 +279,7 @@ def _dispatch(notification_id: int) -> None:
 
 
 # The e-mails of new rows are sent by one task per burst of commits, not one task per row: queuing
-# a Celery task took ~1 ms of a web worker (an enrol POST's CPU fell 8 % without it, and a rush
+# a Celery task took ~1 ms of a web worker (an enrol POST runs 13 % fewer instructions without it; a rush
 # of 2,000 enrolments now puts one message on the broker, not 2,000; docs/benchmarks.md,
 # session 14), a cache `add` is one Redis round trip. The key says "a sender task is queued and
 # has not started yet"; it expires after RELAY_SECONDS in case that task is lost (the
