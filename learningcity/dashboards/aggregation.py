@@ -1026,6 +1026,79 @@ def _counts_sql(*, people: str | None, periods: str, keys: str | None = None, jo
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
 
 
+def _added_counts_sql(*, periods: str, joined: bool = False) -> str:
+    """The differences in learners per period and cell that the learner rows to be added by this
+    run (``_dash_added_keys``, not yet in LearnerMonth) make, when they are the run's only
+    change: no month recomputed, nobody moved. One read of the changed people's stored rows of
+    the changed values (as _counts_sql's) with the added rows among them (their attributes from
+    ``_dash_people``), each with the previous month of its value now (``previous``) and
+    before the run (``previous_old``, over the rows not added), both from one window (one sort,
+    one pass: the latest of the months before the row); a row counts +1 in a period
+    where it is now the first of its months, and an old row -1 where it was the first before.
+    Where the two previous months are the same an old row counts as before and is skipped, so
+    only the added rows and the old rows just after one are expanded. Replaces the counts
+    before and after the writes (_counts_sql), which read the same rows twice. The changed
+    values are matched as in _counts_sql: the OR with the moved people (none here) keeps the IN
+    a subplan hashed once; as a join (the planner expects ~200 rows; 151,058 at medium scale),
+    each row probed the values' index (~220 ms), or, with OFFSET 0, scanned them all (480 s)."""
+    rows = f"""
+    SELECT lm.city_id, per.kind, per.period_start, per.period_end, lm.dimension, lm.value, lm.district_id,
+           {_age_group("per.period_end", "lm.birth_date")} AS age_from, lm.sex, sum(x.sign) AS learners
+      FROM (SELECT l.*, max(l.month) OVER w AS previous, max(l.month) FILTER (WHERE NOT l.added) OVER w AS previous_old
+              FROM (SELECT {_LM_COLUMNS}, false AS added
+                      FROM dashboards_learnermonth l
+                     WHERE l.month >= %(lo)s AND l.month <= %(hi)s
+                       AND l.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed))
+                       AND (l.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed WHERE moved))
+                            OR (l.participant_id, l.city_id, l.dimension, l.value) IN
+                               (SELECT participant_id, city_id, dimension, value FROM _dash_changed_keys))
+                    UNION ALL
+                    SELECT k.participant_id, k.city_id, k.dimension, k.value, k.month,
+                           p.district_id, p.sex, p.birth_date, true
+                      FROM _dash_added_keys k JOIN _dash_people p ON p.participant_id = k.participant_id
+                     WHERE k.month >= %(lo)s AND k.month <= %(hi)s) AS l
+            WINDOW w AS (PARTITION BY l.participant_id, l.city_id, l.dimension, l.value ORDER BY l.month
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS lm"""
+    keep = "(lm.added OR lm.previous IS DISTINCT FROM lm.previous_old)"
+    if joined:
+        return f"""{rows}
+      JOIN _dash_periods per ON lm.month BETWEEN per.period_start AND per.period_end AND {periods}
+     CROSS JOIN LATERAL (
+           SELECT (lm.previous IS NULL OR lm.previous < per.period_start)::int
+                  - (NOT lm.added AND (lm.previous_old IS NULL OR lm.previous_old < per.period_start))::int AS sign
+           ) AS x
+     WHERE {keep} AND x.sign <> 0
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
+    # An old row: previous_old <= previous (the old months are among the months now), so its
+    # windows [max(m, previous_old + 12 months), m + 11 months] lose those before
+    # max(m, previous + 12 months), and its year is lost to an added month earlier that year.
+    year = "date_trunc('year', lm.month::timestamp)"
+    return f"""{rows}
+     CROSS JOIN LATERAL (
+           SELECT 'month'::varchar AS kind, (lm.month + interval '1 month' - interval '1 day')::date AS period_end,
+                  1 AS sign
+            WHERE lm.added
+           UNION ALL
+           SELECT 'year', ({year} + interval '1 year' - interval '1 day')::date, CASE WHEN lm.added THEN 1 ELSE -1 END
+            WHERE CASE WHEN lm.added THEN lm.previous IS NULL OR lm.previous < {year}
+                       ELSE (lm.previous_old IS NULL OR lm.previous_old < {year}) AND lm.previous >= {year} END
+           UNION ALL
+           SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date, 1
+             FROM generate_series(greatest(lm.month::timestamp, lm.previous + interval '12 months', %(first_end)s),
+                                  least(lm.month + interval '11 months', %(last_end)s), interval '1 month') AS e
+            WHERE lm.added
+           UNION ALL
+           SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date, -1
+             FROM generate_series(greatest(lm.month::timestamp, lm.previous_old + interval '12 months', %(first_end)s),
+                                  least(greatest(lm.month::timestamp, lm.previous + interval '12 months')
+                                        - interval '1 month', %(last_end)s), interval '1 month') AS e
+            WHERE NOT lm.added
+           ) AS x
+      JOIN _dash_periods per ON per.kind = x.kind AND per.period_end = x.period_end AND {periods}
+     WHERE {keep}
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
+
+
 def _span(cursor, periods: str) -> dict | None:
     cursor.execute(
         "SELECT min(period_start), max(period_end), "
@@ -1285,8 +1358,11 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         "learners bigint) ON COMMIT DROP"
     )
     span = _span(cursor, _BUILT)
+    # Marks only added (LearnerMonth only gains rows, nobody moved): the differences are counted
+    # in one read, before the writes (_added_counts_sql); else the counts before and after.
+    added_only = not whole and not pairs
     if span is not None:
-        _delta_counts(cursor, span, sign="-")
+        _delta_counts(cursor, span, sign="" if added_only else "-", added_only=added_only)
     # (d) the new rows of the changed participants, and their current attributes on all their rows
     # (through the primary key: as a join, a sequential scan of 33M rows at Bangkok scale)
     if whole or pairs:
@@ -1316,7 +1392,8 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     rows = 0
     if span is not None:
         # (e) the new contribution, (f) applied as a difference
-        _delta_counts(cursor, span, sign="")
+        if not added_only:
+            _delta_counts(cursor, span, sign="")
         rows += _delta_apply(cursor)
     rows += learner_periods_whole(cursor)
     return rows
@@ -1327,15 +1404,18 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
 JOINED_PERIODS = 14
 
 
-def _delta_counts(cursor, span: dict, *, sign: str) -> None:
+def _delta_counts(cursor, span: dict, *, sign: str, added_only: bool = False) -> None:
     """Add the changed participants' learner counts in the built periods to ``_dash_delta``,
-    with `sign` ("-": their contribution before the change). Grouped by hashing: the planner
-    expects a few dozen rows and sorts the ~230,000 expanded rows of 10,000 people at Bangkok
-    scale (0.65 s of a 1.4 s statement)."""
+    with `sign` ("-": their contribution before the change), or with `added_only` the
+    differences that the rows to be added by the run make (_added_counts_sql). Grouped by
+    hashing: the planner expects a few dozen rows and sorts the ~230,000 expanded rows of 10,000
+    people at Bangkok scale (0.65 s of a 1.4 s statement)."""
     cursor.execute("SET LOCAL enable_sort = off")
-    counts = _counts_sql(
-        people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys", joined=span["periods"] <= JOINED_PERIODS
-    )
+    joined = span["periods"] <= JOINED_PERIODS
+    if added_only:
+        counts = _added_counts_sql(periods=_BUILT, joined=joined)
+    else:
+        counts = _counts_sql(people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys", joined=joined)
     columns = "city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex"
     cursor.execute(
         f"INSERT INTO _dash_delta SELECT {columns}, {sign}learners FROM ({counts}) AS counted",

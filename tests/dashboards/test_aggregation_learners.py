@@ -151,12 +151,15 @@ def test_a_district_change_moves_the_person_between_cells_in_every_window(world,
     assert_refresh_equals_raw_and_rebuild()
 
 
+@pytest.mark.parametrize("new_mark", [dt.date(2026, 4, 6), dt.date(2025, 8, 4)])
 @pytest.mark.parametrize("march", ["present", "absent"])
-def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritten(world, march, sessions):
+def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritten(world, march, new_mark, sessions):
     """The triggers mark every month of a person whose attributes change; should a month's mark be
     missing (here deleted), the refresh still finds that the person moved and rewrites all their
     rows: from their rows of the marked months (March present), or, with none there (March
-    absent; a new mark in April makes them a changed person), from one stored LearnerMonth row."""
+    absent; a new mark makes them a changed person), from one stored LearnerMonth row, whether
+    the new mark's month comes after the stored rows or, in August 2025, before them in
+    LearnerMonth's key order."""
     programme, (before, after) = world
     person = ParticipantFactory(district=before, sex="female")
     present(session_on(programme, dt.date(2025, 9, 8)), person)
@@ -167,8 +170,15 @@ def test_a_person_moved_with_rows_outside_the_marked_months_has_them_all_rewritt
     Participant.objects.filter(pk=person.pk).update(district=after)
     assert set(DirtyLearnerMonth.objects.values_list("month", flat=True)) == {dt.date(2025, 9, 1), dt.date(2026, 3, 1)}
     DirtyLearnerMonth.objects.filter(month=dt.date(2025, 9, 1)).delete()
-    present(session_on(programme, dt.date(2026, 4, 6)), person)
-    aggregates_refresh(now=NOW)
+    present(session_on(programme, new_mark), person)
+    with connection.cursor() as cursor:
+        # As at scale: the stored row is found through LearnerMonth's primary key, in its order
+        # (a sequential scan of the few rows here would find the older row first anyway).
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            aggregates_refresh(now=NOW)
+        finally:
+            cursor.execute("RESET enable_seqscan")
     assert learners("rolling12", dt.date(2025, 12, 31), district=after) == 1
     assert learners("rolling12", dt.date(2025, 12, 31), district=before) == 0
     assert set(LearnerMonth.objects.filter(participant_id=person.pk).values_list("district_id", flat=True)) == {
@@ -218,6 +228,33 @@ def test_marks_only_added_count_the_newcomer_and_the_returning_learner_once(worl
     assert learners("month", dt.date(2026, 4, 30)) == 2
     assert learners("rolling12", dt.date(2026, 4, 30), district=district) == 1
     assert learners("rolling12", dt.date(2026, 4, 30), district=other) == 1
+    assert_refresh_equals_raw_and_rebuild()
+
+
+def test_a_late_mark_before_a_learners_later_months_moves_their_windows_to_it(world, counted):
+    """Marks only added, months earlier than a learner's stored ones: the learner's later month
+    stops being the first of its year and of the windows that now hold the earlier one, the
+    added month counts there instead (net +0 in those windows, +1 in the earlier ones), and a
+    learner's month far enough from the added one counts as before."""
+    programme, (district, other) = world
+    late = ParticipantFactory(district=district, sex="female")
+    present(session_on(programme, dt.date(2025, 5, 12)), late)
+    present(session_on(programme, dt.date(2026, 4, 13)), late)
+    far = ParticipantFactory(district=other, sex="male")
+    present(session_on(programme, dt.date(2026, 5, 18)), far)
+    aggregates_rebuild(now=NOW)
+    windows = [month_end(2025, m) for m in range(2, 13)] + [month_end(2026, m) for m in range(1, 7)]
+    before = [learners("rolling12", end, district=district) for end in windows]
+    assert before == [0] * 3 + [1] * 14  # May 2025 - June 2026: one of the two months in each
+    present(session_on(programme, dt.date(2026, 2, 9)), late)  # recorded late, between the two
+    present(session_on(programme, dt.date(2025, 2, 3)), far)  # 15 months before May 2026
+    assert not DirtyLearnerMonth.objects.exists()
+    aggregates_refresh(now=NOW)
+    assert [learners("rolling12", end, district=district) for end in windows] == before
+    assert learners("month", dt.date(2026, 2, 28), district=district) == 1
+    assert learners("year", dt.date(2026, 12, 31), district=district) == 1
+    assert [learners("rolling12", end, district=other) for end in windows] == [1] * 12 + [0] * 3 + [1] * 2
+    assert learners("year", dt.date(2025, 12, 31), district=other) == 1
     assert_refresh_equals_raw_and_rebuild()
 
 
