@@ -72,6 +72,8 @@ TEMP_TABLES = (
     "_dash_lm_old",
     "_dash_people",
     "_dash_lm_new",
+    "_dash_lm_gone",
+    "_dash_lm_came",
     "_dash_changed",
     "_dash_changed_keys",
     "_dash_delta",
@@ -1026,26 +1028,30 @@ def _counts_sql(*, people: str | None, periods: str, keys: str | None = None, jo
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
 
 
-def _added_counts_sql(*, periods: str, joined: bool = False) -> str:
-    """The differences in learners per period and cell that the learner rows to be added by this
-    run (``_dash_added_keys``, not yet in LearnerMonth) make, when they are the run's only
-    change: no month recomputed, nobody moved. One read of the changed people's stored rows of
-    the changed values (as _counts_sql's) with the added rows among them (their attributes from
-    ``_dash_people``), each with the previous month of its value now (``previous``) and
-    before the run (``previous_old``, over the rows not added), both from one window (one sort,
-    one pass: the latest of the months before the row); a row counts +1 in a period
-    where it is now the first of its months, and an old row -1 where it was the first before.
-    Where the two previous months are the same an old row counts as before and is skipped, so
-    only the added rows and the old rows just after one are expanded. Replaces the counts
-    before and after the writes (_counts_sql), which read the same rows twice. The changed
-    values are matched as in _counts_sql: the OR with the moved people (none here) keeps the IN
-    a subplan hashed once; as a join (the planner expects ~200 rows; 151,058 at medium scale),
-    each row probed the values' index (~220 ms), or, with OFFSET 0, scanned them all (480 s)."""
+def _difference_counts_sql(*, periods: str, joined: bool = False) -> str:
+    """The differences in learners per period and cell that this run's changes to LearnerMonth
+    make, when nobody moved and no month is recomputed whole: counted in one read, before the
+    writes. The rows of the changed people's changed values: those stored (as _counts_sql reads
+    them; ``was``), the stored ones that go (``_dash_lm_gone``: not ``now``), and the rows that
+    come (``_dash_lm_came``, ``_dash_added_keys``; not ``was``). Each row has the previous month
+    of its value before the run (``previous_old``, over the rows that were) and after it
+    (``previous``, over the rows that are), both from one window (one sort, one pass: the
+    latest of the months before the row); it counts +1 in a period where it is now the first of
+    its months, and -1 where it was the first before. A row that stays with the same previous
+    month counts as before and is skipped, so only the rows that come or go and the rows just
+    after one are expanded. Replaces the counts before and after the writes (_counts_sql),
+    which read the same rows twice (0.60-0.66 s -> 0.36 s for 10,000 added marks at Bangkok
+    scale). The changed values are matched as in _counts_sql: the OR with the moved people (none
+    here) keeps the IN a subplan hashed once; as a join (the planner expects ~200 rows; 151,058
+    at medium scale), each row probed the values' index (~220 ms), or, with OFFSET 0, scanned
+    them all (480 s)."""
+    key = "participant_id, city_id, dimension, value, month"
     rows = f"""
     SELECT lm.city_id, per.kind, per.period_start, per.period_end, lm.dimension, lm.value, lm.district_id,
            {_age_group("per.period_end", "lm.birth_date")} AS age_from, lm.sex, sum(x.sign) AS learners
-      FROM (SELECT l.*, max(l.month) OVER w AS previous, max(l.month) FILTER (WHERE NOT l.added) OVER w AS previous_old
-              FROM (SELECT {_LM_COLUMNS}, false AS added
+      FROM (SELECT l.*, max(l.month) FILTER (WHERE l.now) OVER w AS previous,
+                   max(l.month) FILTER (WHERE l.was) OVER w AS previous_old
+              FROM (SELECT {_LM_COLUMNS}, true AS was, ({key}) NOT IN (SELECT {key} FROM _dash_lm_gone) AS now
                       FROM dashboards_learnermonth l
                      WHERE l.month >= %(lo)s AND l.month <= %(hi)s
                        AND l.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed))
@@ -1054,45 +1060,51 @@ def _added_counts_sql(*, periods: str, joined: bool = False) -> str:
                                (SELECT participant_id, city_id, dimension, value FROM _dash_changed_keys))
                     UNION ALL
                     SELECT k.participant_id, k.city_id, k.dimension, k.value, k.month,
-                           p.district_id, p.sex, p.birth_date, true
+                           p.district_id, p.sex, p.birth_date, false, true
                       FROM _dash_added_keys k JOIN _dash_people p ON p.participant_id = k.participant_id
-                     WHERE k.month >= %(lo)s AND k.month <= %(hi)s) AS l
+                     WHERE k.month >= %(lo)s AND k.month <= %(hi)s
+                    UNION ALL
+                    SELECT {_LM_COLUMNS}, false, true FROM _dash_lm_came
+                     WHERE month >= %(lo)s AND month <= %(hi)s) AS l
             WINDOW w AS (PARTITION BY l.participant_id, l.city_id, l.dimension, l.value ORDER BY l.month
                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS lm"""
-    keep = "(lm.added OR lm.previous IS DISTINCT FROM lm.previous_old)"
+    keep = "(NOT lm.was OR NOT lm.now OR lm.previous IS DISTINCT FROM lm.previous_old)"
+
+    def first(start: str) -> str:
+        # +1 where the row is now the first of its months from `start`, -1 where it was
+        return (
+            f"(lm.now AND (lm.previous IS NULL OR lm.previous < {start}))::int "
+            f"- (lm.was AND (lm.previous_old IS NULL OR lm.previous_old < {start}))::int"
+        )
+
     if joined:
         return f"""{rows}
       JOIN _dash_periods per ON lm.month BETWEEN per.period_start AND per.period_end AND {periods}
-     CROSS JOIN LATERAL (
-           SELECT (lm.previous IS NULL OR lm.previous < per.period_start)::int
-                  - (NOT lm.added AND (lm.previous_old IS NULL OR lm.previous_old < per.period_start))::int AS sign
-           ) AS x
+     CROSS JOIN LATERAL (SELECT {first("per.period_start")} AS sign) AS x
      WHERE {keep} AND x.sign <> 0
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
-    # An old row: previous_old <= previous (the old months are among the months now), so its
-    # windows [max(m, previous_old + 12 months), m + 11 months] lose those before
-    # max(m, previous + 12 months), and its year is lost to an added month earlier that year.
+    # A row that both was and is, with another previous month, generates both sets of windows:
+    # the ones they share add up to 0 in the cell.
     year = "date_trunc('year', lm.month::timestamp)"
     return f"""{rows}
      CROSS JOIN LATERAL (
            SELECT 'month'::varchar AS kind, (lm.month + interval '1 month' - interval '1 day')::date AS period_end,
-                  1 AS sign
-            WHERE lm.added
+                  lm.now::int - lm.was::int AS sign
+            WHERE lm.now <> lm.was
            UNION ALL
-           SELECT 'year', ({year} + interval '1 year' - interval '1 day')::date, CASE WHEN lm.added THEN 1 ELSE -1 END
-            WHERE CASE WHEN lm.added THEN lm.previous IS NULL OR lm.previous < {year}
-                       ELSE (lm.previous_old IS NULL OR lm.previous_old < {year}) AND lm.previous >= {year} END
+           SELECT 'year', ({year} + interval '1 year' - interval '1 day')::date, y.sign
+             FROM (SELECT {first(year)} AS sign) AS y
+            WHERE y.sign <> 0
            UNION ALL
            SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date, 1
              FROM generate_series(greatest(lm.month::timestamp, lm.previous + interval '12 months', %(first_end)s),
                                   least(lm.month + interval '11 months', %(last_end)s), interval '1 month') AS e
-            WHERE lm.added
+            WHERE lm.now
            UNION ALL
            SELECT 'rolling12', (e + interval '1 month' - interval '1 day')::date, -1
              FROM generate_series(greatest(lm.month::timestamp, lm.previous_old + interval '12 months', %(first_end)s),
-                                  least(greatest(lm.month::timestamp, lm.previous + interval '12 months')
-                                        - interval '1 month', %(last_end)s), interval '1 month') AS e
-            WHERE NOT lm.added
+                                  least(lm.month + interval '11 months', %(last_end)s), interval '1 month') AS e
+            WHERE lm.was
            ) AS x
       JOIN _dash_periods per ON per.kind = x.kind AND per.period_end = x.period_end AND {periods}
      WHERE {keep}
@@ -1316,12 +1328,16 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     # rows read in (a) when there are any (no lookup), else from one LearnerMonth row.
     # The dimension values whose months changed (a person's other values count as before).
     cursor.execute(
+        "CREATE TEMP TABLE _dash_lm_gone ON COMMIT DROP AS SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE _dash_lm_came ON COMMIT DROP AS SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old"
+    )
+    cursor.execute(
         "CREATE TEMP TABLE _dash_changed_keys ON COMMIT DROP AS "
         "SELECT DISTINCT participant_id, city_id, dimension, value FROM ("
-        "  SELECT participant_id, city_id, dimension, value FROM "
-        "    (SELECT * FROM _dash_lm_old EXCEPT SELECT * FROM _dash_lm_new) AS gone"
-        "  UNION ALL SELECT participant_id, city_id, dimension, value FROM "
-        "    (SELECT * FROM _dash_lm_new EXCEPT SELECT * FROM _dash_lm_old) AS came"
+        "  SELECT participant_id, city_id, dimension, value FROM _dash_lm_gone"
+        "  UNION ALL SELECT participant_id, city_id, dimension, value FROM _dash_lm_came"
         "  UNION ALL SELECT participant_id, city_id, dimension, value FROM _dash_added_keys) AS d"
     )
     cursor.execute(
@@ -1358,11 +1374,12 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         "learners bigint) ON COMMIT DROP"
     )
     span = _span(cursor, _BUILT)
-    # Marks only added (LearnerMonth only gains rows, nobody moved): the differences are counted
-    # in one read, before the writes (_added_counts_sql); else the counts before and after.
-    added_only = not whole and not pairs
+    # Nobody moved and no whole month: the differences are counted in one read, before the
+    # writes (_difference_counts_sql); else the counts before and after them.
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM _dash_changed WHERE moved)")
+    by_difference = not whole and not cursor.fetchone()[0]
     if span is not None:
-        _delta_counts(cursor, span, sign="" if added_only else "-", added_only=added_only)
+        _delta_counts(cursor, span, sign="" if by_difference else "-", by_difference=by_difference)
     # (d) the new rows of the changed participants, and their current attributes on all their rows
     # (through the primary key: as a join, a sequential scan of 33M rows at Bangkok scale)
     if whole or pairs:
@@ -1392,7 +1409,7 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
     rows = 0
     if span is not None:
         # (e) the new contribution, (f) applied as a difference
-        if not added_only:
+        if not by_difference:
             _delta_counts(cursor, span, sign="")
         rows += _delta_apply(cursor)
     rows += learner_periods_whole(cursor)
@@ -1404,16 +1421,16 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
 JOINED_PERIODS = 14
 
 
-def _delta_counts(cursor, span: dict, *, sign: str, added_only: bool = False) -> None:
+def _delta_counts(cursor, span: dict, *, sign: str, by_difference: bool = False) -> None:
     """Add the changed participants' learner counts in the built periods to ``_dash_delta``,
-    with `sign` ("-": their contribution before the change), or with `added_only` the
-    differences that the rows to be added by the run make (_added_counts_sql). Grouped by
+    with `sign` ("-": their contribution before the change), or with `by_difference` the
+    differences that the run's changes make (_difference_counts_sql). Grouped by
     hashing: the planner expects a few dozen rows and sorts the ~230,000 expanded rows of 10,000
     people at Bangkok scale (0.65 s of a 1.4 s statement)."""
     cursor.execute("SET LOCAL enable_sort = off")
     joined = span["periods"] <= JOINED_PERIODS
-    if added_only:
-        counts = _added_counts_sql(periods=_BUILT, joined=joined)
+    if by_difference:
+        counts = _difference_counts_sql(periods=_BUILT, joined=joined)
     else:
         counts = _counts_sql(people="_dash_changed", periods=_BUILT, keys="_dash_changed_keys", joined=joined)
     columns = "city_id, kind, period_start, period_end, dimension, value, district_id, age_from, sex"

@@ -231,6 +231,40 @@ def test_marks_only_added_count_the_newcomer_and_the_returning_learner_once(worl
     assert_refresh_equals_raw_and_rebuild()
 
 
+def test_a_mark_moved_to_another_programme_in_the_month_moves_the_learner_between_values(world, sessions, counted):
+    """Marks removed and added in one month of a person (recomputed from their marks): the
+    values of the programme left lose the learner where no other month of theirs holds it, those
+    of the programme joined gain them, "all" stays, and a later month of the old programme now
+    counts first in its windows."""
+    programme, (district, _other) = world
+    joined = ProgrammeFactory(
+        provider=ProviderFactory(city=programme.provider.city),
+        categories=[CategoryFactory(position=2, building_blocks=[3])],
+        format="online",
+    )
+    person = ParticipantFactory(district=district, sex="female")
+    left = present(session_on(programme, dt.date(2026, 2, 10)), person)
+    present(session_on(programme, dt.date(2026, 5, 12)), person)
+    aggregates_rebuild(now=NOW)
+    left.delete()
+    present(session_on(joined, dt.date(2026, 2, 17)), person)
+    aggregates_refresh(now=NOW)
+
+    def value(dimension: str, value: str, kind: str, end: dt.date) -> int:
+        return learners_sum(kind=kind, period_end=end, dimension=dimension, value=value)
+
+    provider, new_provider = str(programme.provider_id), str(joined.provider_id)
+    assert value("provider", provider, "month", dt.date(2026, 2, 28)) == 0
+    assert value("provider", new_provider, "month", dt.date(2026, 2, 28)) == 1
+    assert [value("provider", provider, "rolling12", month_end(2026, m)) for m in range(2, 7)] == [0, 0, 0, 1, 1]
+    assert [value("provider", new_provider, "rolling12", month_end(2026, m)) for m in range(2, 7)] == [1] * 5
+    assert [value("format", "online", "rolling12", month_end(2026, m)) for m in range(2, 7)] == [1] * 5
+    assert value("block", "3", "year", dt.date(2026, 12, 31)) == 1
+    assert value("provider", provider, "year", dt.date(2026, 12, 31)) == 1  # May, now first
+    assert [learners("rolling12", month_end(2026, m)) for m in range(2, 7)] == [1] * 5
+    assert_refresh_equals_raw_and_rebuild()
+
+
 def test_a_late_mark_before_a_learners_later_months_moves_their_windows_to_it(world, counted):
     """Marks only added, months earlier than a learner's stored ones: the learner's later month
     stops being the first of its year and of the windows that now hold the earlier one, the
