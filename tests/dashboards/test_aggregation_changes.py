@@ -173,6 +173,50 @@ def test_changes_are_added_to_the_stored_rows_not_recomputed(course, person):
     assert sorted(ActivityDay.objects.filter(day=MONDAYS[0]).values_list("learning_minutes", flat=True)) == [120, 120]
 
 
+def updated_rows(table: str) -> int:
+    """Row versions written by UPDATE (ON CONFLICT ... DO UPDATE too) in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_removed_mark_rewrites_each_stored_row_once(course, person):
+    other = ParticipantFactory(district=person.district, sex=person.sex, birth_date=person.birth_date)
+    first = sessions(course)[0]
+    mark = Attendance.objects.create(session=first, participant=person, status="present", marked_at=at(MONDAYS[0], 11))
+    Attendance.objects.create(session=first, participant=other, status="present", marked_at=at(MONDAYS[0], 11))
+    aggregates_rebuild(now=NOW)
+    assert ActivityDay.objects.get(day=MONDAYS[0]).attendances == 2  # one cell: the two are alike
+    before = {table: updated_rows(table) for table in ("dashboards_activityday", "dashboards_activitymonth")}
+    Attendance.objects.filter(pk=mark.pk).delete()
+    aggregates_refresh(now=NOW)
+    # The loss is subtracted from the day's and the month's row: one new version each, not a
+    # version with nothing added first.
+    assert {table: updated_rows(table) - n for table, n in before.items()} == {
+        "dashboards_activityday": 1,
+        "dashboards_activitymonth": 1,
+    }
+    assert ActivityDay.objects.get(day=MONDAYS[0]).attendances == 1
+    assert_equals_raw_and_rebuild()
+
+
+def test_a_loss_in_a_rollup_cell_that_holds_nothing_stops_the_run(course, person):
+    first = sessions(course)[0]
+    mark = Attendance.objects.create(session=first, participant=person, status="present", marked_at=at(MONDAYS[0], 11))
+    aggregates_rebuild(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM dashboards_activitymonth")  # the rollup no longer matches its days
+    day = set(ActivityDay.objects.values_list())
+    Attendance.objects.filter(pk=mark.pk).delete()
+    with pytest.raises(RuntimeError, match="missing cell"):
+        aggregates_refresh(now=NOW)
+    # Rolled back: nothing written, the change still waiting for the next run (or a rebuild).
+    assert set(ActivityDay.objects.values_list()) == day
+    assert changes() == [(first.pk, None, None, person.pk, 0, 0, 0, -1)]
+    aggregates_rebuild(now=NOW)
+    assert_equals_raw_and_rebuild()
+
+
 def test_a_change_the_table_never_saw_recomputes_its_day(course, person):
     last = sessions(course)[-1]  # on the course's last day, where its completions are counted
     EnrolmentFactory(participant=person, course=course, status="completed", created_at=at(dt.date(2026, 2, 1)))
