@@ -232,6 +232,32 @@ def test_a_change_the_table_never_saw_recomputes_its_day(course, person):
     assert_equals_raw_and_rebuild()
 
 
+def test_a_loss_larger_than_its_row_recomputes_that_day_and_adds_the_others(course, person):
+    other = ParticipantFactory(district=person.district, sex=person.sex, birth_date=person.birth_date)
+    first, second = sessions(course)[:2]
+    mark = Attendance.objects.create(session=first, participant=person, status="present", marked_at=at(MONDAYS[0], 11))
+    Attendance.objects.create(session=second, participant=other, status="present", marked_at=at(MONDAYS[1], 11))
+    aggregates_rebuild(now=NOW)
+    with connection.cursor() as cursor:  # a stray minute on the second day: kept if its change is added
+        cursor.execute(
+            "UPDATE dashboards_activityday SET learning_minutes = learning_minutes + 1 WHERE day = %s", [MONDAYS[1]]
+        )
+    # The first day's row holds one mark; its cell loses two (a change it never saw: the CHECK
+    # refuses the write, which is undone and the day recomputed); the second day's cell gains one.
+    Attendance.objects.filter(pk=mark.pk).delete()
+    ActivityChange.objects.create(session=first, participant=other, attendances=-1, marked_at=NOW)
+    Attendance.objects.create(session=second, participant=person, status="present", marked_at=at(MONDAYS[1], 11))
+    aggregates_refresh(now=NOW)
+    assert not ActivityDay.objects.filter(day=MONDAYS[0]).exists()
+    assert ActivityDay.objects.values_list("attendances", "learning_minutes").get(day=MONDAYS[1]) == (2, 241)
+    assert not ActivityChange.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dashboards_activityday SET learning_minutes = learning_minutes - 1 WHERE day = %s", [MONDAYS[1]]
+        )
+    assert_equals_raw_and_rebuild()
+
+
 def test_changes_of_a_day_recomputed_whole_are_not_counted_twice(course, person):
     first, second = sessions(course)[:2]
     aggregates_rebuild(now=NOW)
