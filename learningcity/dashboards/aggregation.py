@@ -1355,12 +1355,18 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         cursor.execute(keys + _learner_month_keys_sql(pairs_table="_dash_pairs"))
         if hashed:
             cursor.execute("SET LOCAL enable_nestloop = on")
+        # Each pair's rows through the primary key, the month an index condition: only the rows
+        # of the marked months are read from the heap (at medium scale 10,000 pairs: 65,429 rows,
+        # 132 ms, against 497,121 rows of the people and a merge join with the pairs: 285 ms).
         old.append(
-            f"SELECT {_LM_COLUMNS} FROM dashboards_learnermonth "
-            "WHERE participant_id = ANY (ARRAY(SELECT DISTINCT participant_id FROM _dash_pairs))"  # the primary key
-            " AND (participant_id, month) IN (SELECT participant_id, m FROM _dash_pairs)"
+            f"SELECT {', '.join(f'l.{c}' for c in _LM_COLUMNS.split(', '))} FROM _dash_pairs p "
+            "JOIN dashboards_learnermonth l ON l.participant_id = p.participant_id AND l.month = p.m"
         )
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute("CREATE TEMP TABLE _dash_lm_old ON COMMIT DROP AS " + " UNION ALL ".join(old))
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    cursor.execute("SET LOCAL enable_hashjoin = on")
     # One read of each person's attributes, used for every row of theirs written by this run.
     cursor.execute(
         "CREATE TEMP TABLE _dash_people ON COMMIT DROP AS "
@@ -1435,12 +1441,22 @@ def learner_months_refresh(cursor, *, today: dt.date) -> int:
         _delta_counts(cursor, span, sign="" if by_difference else "-", by_difference=by_difference)
     # (d) the new rows of the changed participants, and their current attributes on all their rows
     # (through the primary key: as a join, a sequential scan of 33M rows at Bangkok scale)
-    if whole or pairs:
+    if whole:
         cursor.execute(
             "DELETE FROM dashboards_learnermonth l WHERE l.participant_id = ANY (ARRAY(SELECT participant_id FROM "
-            "_dash_changed)) AND (l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months)) "
-            "OR (l.participant_id, l.month) IN (SELECT participant_id, m FROM _dash_pairs))"
+            "_dash_changed)) AND l.month = ANY (ARRAY(SELECT m FROM _dash_dirty_months))"
         )
+    if pairs:
+        # As _dash_lm_old was read: a pair's rows through the primary key, the month an index condition.
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(
+            "DELETE FROM dashboards_learnermonth l USING _dash_pairs p "
+            "WHERE l.participant_id = p.participant_id AND l.month = p.m "
+            "AND p.participant_id = ANY (ARRAY(SELECT participant_id FROM _dash_changed))"
+        )
+        cursor.execute("SET LOCAL enable_mergejoin = on")
+        cursor.execute("SET LOCAL enable_hashjoin = on")
     cursor.execute(
         f"INSERT INTO dashboards_learnermonth ({_LM_COLUMNS}) SELECT {_LM_COLUMNS} FROM _dash_lm_new n "
         "WHERE n.participant_id IN (SELECT participant_id FROM _dash_changed) "
