@@ -319,11 +319,13 @@ class Attendance(models.Model):
         PRESENT = "present", _("Present")
         ABSENT = "absent", _("Absent")
 
+    # No index of their own: the unique (session, participant) and the (participant, status)
+    # index lead with them.
     session = models.ForeignKey(
-        CourseSession, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
+        CourseSession, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session"), db_index=False
     )
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("participant")
+        Participant, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("participant"), db_index=False
     )
     enrolment = models.ForeignKey(
         Enrolment,
@@ -352,7 +354,9 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "participant"], name="attendance_one_per_session_participant")
         ]
-        indexes = [models.Index(fields=["participant", "status"], name="attendance_participant_status")]
+        # A person's marks with their sessions, from the index alone (the dashboards recompute
+        # the learner months of the people whose marks were removed; a resident's history).
+        indexes = [models.Index(fields=["participant", "status"], include=["session"], name="attendance_person_marks")]
 
     def __str__(self) -> str:
         return f"{self.participant} {self.session_id}: {self.status}"
