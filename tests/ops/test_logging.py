@@ -80,6 +80,45 @@ def test_the_settings_logging_config_writes_json_to_stdout(monkeypatch):
     assert payload == {**payload, "message": "ผู้ใช้ สมชาย", "level": "WARNING", "request_id": "abc"}
 
 
+HOST = "learn.example.go.th"
+
+
+def _gunicorn_env(port: int, **extra: str) -> dict[str, str]:
+    """gunicorn.conf.py with the production settings, one worker, on `port`, against the test
+    database and Redis."""
+    db = settings.DATABASES["default"]
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(ROOT)),
+        "DJANGO_SETTINGS_MODULE": "learningcity.settings.production",
+        "SECRET_KEY": "x" * 64,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "ALLOWED_HOSTS": f"{HOST},.example.go.th",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "HEALTHCHECK_URL": f"http://127.0.0.1:{port}/healthz",
+        **extra,
+    }
+
+
+def _gunicorn(env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "learningcity.wsgi"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _first_answer(proc: subprocess.Popen, port: int) -> tuple[int, str]:
+    """/healthz's first answer, once gunicorn has started (at most 60 s)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            return _get(f"http://127.0.0.1:{port}/healthz", HOST)
+        except OSError:
+            assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
+            time.sleep(0.3)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,35 +145,13 @@ def test_gunicorn_serves_production_healthz_over_http_with_json_access_logs():
     HTTP (what a container probe speaks), other pages redirect to HTTPS, the container's
     probe script passes, and every request is one JSON access line."""
     port = _free_port()
-    host = "learn.example.go.th"
-    db = settings.DATABASES["default"]
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(ROOT)),
-        "DJANGO_SETTINGS_MODULE": "learningcity.settings.production",
-        "SECRET_KEY": "x" * 64,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "ALLOWED_HOSTS": f"{host},.example.go.th",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "HEALTHCHECK_URL": f"http://127.0.0.1:{port}/healthz",
-    }
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "learningcity.wsgi"]
-    proc = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = _gunicorn_env(port)
+    proc = _gunicorn(env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/healthz", host)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-                time.sleep(0.3)
+        status, body = _first_answer(proc, port)
         assert status == 200, body
         assert json.loads(body)["status"] == "ok"
-        status, _ = _get(f"http://127.0.0.1:{port}/?q=secret", host)
+        status, _ = _get(f"http://127.0.0.1:{port}/?q=secret", HOST)
         assert status == 301
         probe = subprocess.run([sys.executable, "scripts/healthcheck.py"], cwd=ROOT, env=env, timeout=30)
         assert probe.returncode == 0
@@ -153,6 +170,34 @@ def test_gunicorn_serves_production_healthz_over_http_with_json_access_logs():
     # The master loaded and warmed up the app before forking (preload_app, learningcity/web/warmup.py).
     warmed = next(line for line in lines if line["message"] == "web process warmed up")
     assert warmed["templates"] >= 100
+
+
+@pytest.mark.django_db
+def test_a_recycled_gunicorn_worker_leaves_without_finalization_and_is_replaced():
+    """After max_requests a worker closes its connections, flushes its log and leaves with
+    os._exit (learningcity/web/warmup.py, process_exit): Python's finalization of the
+    preloaded app kept the master from replacing it for ~0.7 s. Every request is answered
+    by the replacements, and the last worker leaves the same way when gunicorn stops."""
+    port = _free_port()
+    env = _gunicorn_env(port, GUNICORN_CMD_ARGS="--max-requests 2 --max-requests-jitter 0")
+    proc = _gunicorn(env)
+    try:
+        answers = [_first_answer(proc, port)]
+        answers += [_get(f"http://127.0.0.1:{port}/healthz", HOST) for _ in range(6)]
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert [status for status, _body in answers] == [200] * 7, output[-3000:]
+    assert proc.returncode == 0, output[-3000:]
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    left = [line for line in lines if line["message"] == "web worker left without finalization"]
+    booted = [message for message in messages if message.startswith("Booting worker")]
+    # Three workers served two requests each and left; a fourth served one and was stopped.
+    assert len(left) == len(booted) == 4, messages
+    assert len({line["pid"] for line in left}) == 4
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")], output[-3000:]
+    assert not [message for message in messages if "exited with code" in message]
 
 
 def test_the_probe_fails_when_nothing_answers():

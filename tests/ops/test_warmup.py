@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.template import engines
 
-from learningcity.web.warmup import _template_names, process_warm_up
+from learningcity.web.warmup import _template_names, exits_at_once, process_exit, process_warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +53,31 @@ def test_a_fresh_process_is_warm_after_it():
 def test_the_templates_pages_use_are_among_those_loaded(name):
     assert name in _template_names()
     assert engines["django"].get_template(name) is not None
+
+
+@pytest.mark.parametrize(
+    ("booted", "leaving", "at_once"),
+    [
+        (True, SystemExit(0), True),  # after max_requests, or stopped by gunicorn
+        (True, SystemExit(None), True),
+        (False, SystemExit(3), False),  # could not boot: the master reads the code and stops
+        (False, SystemExit(0), False),
+        (True, SystemExit(-1), False),  # an exception in the worker's loop
+        (True, RuntimeError("x"), False),
+        (True, None, False),
+    ],
+)
+def test_only_a_worker_that_served_and_leaves_normally_skips_finalization(booted, leaving, at_once):
+    assert exits_at_once(booted=booted, leaving=leaving) is at_once
+
+
+def test_a_worker_that_did_not_boot_leaves_the_usual_way():
+    """process_exit returns (this process goes on) when the worker never booted."""
+
+    class Worker:
+        booted = False
+
+    try:
+        raise SystemExit(3)
+    except SystemExit:
+        assert process_exit(Worker()) is None
