@@ -30,10 +30,15 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then: a slow leak never takes the site down (a worker leaves
-# without Python's finalization: worker_exit below).
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle workers now and then: a slow leak never takes the site down. Not often: a new worker
+# starts with its own stores empty (rendered catalogue cards, filter lists) and a new database
+# connection. The large catalogue benchmark, in turn: at 1,000 (a recycle per worker in its run)
+# 92.8-102.0 requests/s, without 111.4-112.1 in three pairs of four (the fourth 91.6 against
+# 93.1): docs/benchmarks.md, "Session 17". A worker's memory stays bounded (those stores are
+# capped): 179.6 MB after ~8,000 requests. A leaving worker skips Python's finalization
+# (worker_exit below).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 # The app is loaded once, in the master, and warmed up there (URLs, templates, translations,
 # pythainlp's dictionary: learningcity/web/warmup.py) before the workers are forked, so a new
 # worker (also each one replacing a worker after max_requests) serves at once instead of

@@ -359,7 +359,8 @@ class Server:
 @contextmanager
 def gunicorn(config: BenchConfig, *, log_dir: Path, workers: int | None = None) -> Iterator[Server]:
     """gunicorn with the project's gunicorn.conf.py (workers: 2 x cores + 1, capped at 8, sync,
-    max_requests 1000) and bench.settings, on a free loopback port. Its JSON log goes to a file."""
+    max_requests GUNICORN_MAX_REQUESTS, default 10,000) and bench.settings, on a free loopback
+    port. Its JSON log goes to a file."""
     port = free_port()
     log_path = log_dir / "gunicorn.log"
     extra = {"GUNICORN_BIND": f"127.0.0.1:{port}"}

@@ -179,7 +179,7 @@ def test_a_recycled_gunicorn_worker_leaves_without_finalization_and_is_replaced(
     preloaded app kept the master from replacing it for ~0.7 s. Every request is answered
     by the replacements, and the last worker leaves the same way when gunicorn stops."""
     port = _free_port()
-    env = _gunicorn_env(port, GUNICORN_CMD_ARGS="--max-requests 2 --max-requests-jitter 0")
+    env = _gunicorn_env(port, GUNICORN_MAX_REQUESTS="2")  # jitter: a tenth, 0
     proc = _gunicorn(env)
     try:
         answers = [_first_answer(proc, port)]
